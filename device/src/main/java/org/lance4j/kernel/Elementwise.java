@@ -1,0 +1,244 @@
+package org.lance4j.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Element-wise kernels over runs of n floats, and bit-packed activation masks. A mask stores one bit
+ * per element, element e in word {@code bitOff + e/32}, bit {@code e % 32}: 32× smaller than keeping
+ * the activation, which is what ReLU/ReLU6/Dropout keep for backward.
+ *
+ * <p>Vector mask packing avoids {@code VectorMask.toLong/fromLong}, which are not intrinsified on
+ * every platform and would allocate; it blends per-lane bit constants and OR-reduces instead.
+ */
+public final class Elementwise {
+    private static final VectorSpecies<Float> S = Vec.F;
+    private static final VectorSpecies<Integer> SI = Vec.I;
+    /** BIT[q] = 1 << q, twice over so that any lane window of 32 is a plain load. */
+    private static final int[] BIT = new int[64];
+
+    static {
+        for (int q = 0; q < 64; q++) BIT[q] = 1 << (q & 31);
+        if (Vec.ENABLED && 32 % S.length() != 0) {
+            throw new IllegalStateException("mask packing needs a lane count dividing 32, got " + S.length());
+        }
+    }
+
+    private Elementwise() { }
+
+    // ---------------------------------------------------------------- plain arithmetic
+
+    /** out = a + b. */
+    public static void add(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+        int i = 0;
+        if (Vec.ENABLED) {
+            int nv = n - n % S.length();
+            for (; i < nv; i += S.length()) {
+                FloatVector.fromArray(S, a, aOff + i).add(FloatVector.fromArray(S, b, bOff + i)).intoArray(out, outOff + i);
+            }
+        }
+        for (; i < n; i++) out[outOff + i] = a[aOff + i] + b[bOff + i];
+    }
+
+    /** y += alpha · x. */
+    public static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        int i = 0;
+        if (Vec.ENABLED) {
+            FloatVector va = FloatVector.broadcast(S, alpha);
+            int nv = n - n % S.length();
+            for (; i < nv; i += S.length()) {
+                va.fma(FloatVector.fromArray(S, x, xOff + i), FloatVector.fromArray(S, y, yOff + i)).intoArray(y, yOff + i);
+            }
+        }
+        for (; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
+    }
+
+    /** x *= alpha. */
+    public static void scale(float[] x, int off, int n, float alpha) {
+        int i = 0;
+        if (Vec.ENABLED) {
+            int nv = n - n % S.length();
+            for (; i < nv; i += S.length()) FloatVector.fromArray(S, x, off + i).mul(alpha).intoArray(x, off + i);
+        }
+        for (; i < n; i++) x[off + i] *= alpha;
+    }
+
+    /** y = a · x + b (BN normalize and affine). */
+    public static void scaleShift(float[] x, int xOff, float[] y, int yOff, int n, float a, float b) {
+        int i = 0;
+        if (Vec.ENABLED) {
+            FloatVector va = FloatVector.broadcast(S, a), vb = FloatVector.broadcast(S, b);
+            int nv = n - n % S.length();
+            for (; i < nv; i += S.length()) FloatVector.fromArray(S, x, xOff + i).fma(va, vb).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) y[yOff + i] = a * x[xOff + i] + b;
+    }
+
+    /** x += v (broadcast a scalar, e.g. a bias or a global-average-pool gradient). */
+    public static void addScalar(float[] x, int off, int n, float v) {
+        int i = 0;
+        if (Vec.ENABLED) {
+            FloatVector vv = FloatVector.broadcast(S, v);
+            int nv = n - n % S.length();
+            for (; i < nv; i += S.length()) FloatVector.fromArray(S, x, off + i).add(vv).intoArray(x, off + i);
+        }
+        for (; i < n; i++) x[off + i] += v;
+    }
+
+    /** Batch-norm input gradient from batch statistics: dx += k · (dy − m1 − xhat · m2). */
+    public static void bnBackward(float[] dy, int dyOff, float[] xhat, int xhOff, float[] dx, int dxOff, int n,
+                                  float k, float m1, float m2) {
+        int i = 0;
+        if (Vec.ENABLED) {
+            FloatVector vk = FloatVector.broadcast(S, k), v1 = FloatVector.broadcast(S, m1), v2 = FloatVector.broadcast(S, m2);
+            int nv = n - n % S.length();
+            for (; i < nv; i += S.length()) {
+                FloatVector t = FloatVector.fromArray(S, dy, dyOff + i).sub(v1)
+                        .sub(FloatVector.fromArray(S, xhat, xhOff + i).mul(v2));
+                t.fma(vk, FloatVector.fromArray(S, dx, dxOff + i)).intoArray(dx, dxOff + i);
+            }
+        }
+        for (; i < n; i++) dx[dxOff + i] += k * (dy[dyOff + i] - m1 - xhat[xhOff + i] * m2);
+    }
+
+    // ---------------------------------------------------------------- masks
+
+    /**
+     * y = clamp(x, 0, cap) and the mask bit set where 0 < x < cap (where the gradient passes).
+     * cap = +∞ gives ReLU, 6 gives ReLU6.
+     */
+    public static void clampForward(float[] x, int xOff, float[] y, int yOff, int n, float cap, int[] bits, int bitOff) {
+        if (Vec.ENABLED) clampForwardVector(x, xOff, y, yOff, n, cap, bits, bitOff);
+        else clampForwardScalar(x, xOff, y, yOff, n, cap, bits, bitOff, 0);
+    }
+
+    /** y = clamp(x, 0, cap) without a mask (inference and layers off the backward path). */
+    public static void clamp(float[] x, int xOff, float[] y, int yOff, int n, float cap) {
+        int i = 0;
+        if (Vec.ENABLED) {
+            FloatVector zero = FloatVector.zero(S), vcap = FloatVector.broadcast(S, cap);
+            int nv = n - n % S.length();
+            for (; i < nv; i += S.length()) FloatVector.fromArray(S, x, xOff + i).max(zero).min(vcap).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            float v = x[xOff + i];
+            y[yOff + i] = v <= 0f ? 0f : Math.min(v, cap);
+        }
+    }
+
+    /** dx += scale · dy where the mask bit is set. */
+    public static void maskedBackward(float[] dy, int dyOff, int[] bits, int bitOff, float scale, float[] dx, int dxOff, int n) {
+        if (Vec.ENABLED) maskedBackwardVector(dy, dyOff, bits, bitOff, scale, dx, dxOff, n);
+        else maskedBackwardScalar(dy, dyOff, bits, bitOff, scale, dx, dxOff, n, 0);
+    }
+
+    /** y = scale · x where the mask bit is set, else 0 (dropout forward with a prepared mask). */
+    public static void maskedScale(float[] x, int xOff, int[] bits, int bitOff, float scale, float[] y, int yOff, int n) {
+        for (int e = 0; e < n; e++) {
+            y[yOff + e] = ((bits[bitOff + (e >>> 5)] >>> (e & 31)) & 1) != 0 ? scale * x[xOff + e] : 0f;
+        }
+    }
+
+    /** Scalar reference, from element {@code from} on (the vector path uses it for the tail). */
+    public static void clampForwardScalar(float[] x, int xOff, float[] y, int yOff, int n, float cap, int[] bits,
+                                          int bitOff, int from) {
+        for (int w = from >>> 5, end = wordsFor(n); w < end; w++) bits[bitOff + w] = 0;
+        for (int e = from; e < n; e++) {
+            float v = x[xOff + e];
+            if (v > 0f && v < cap) bits[bitOff + (e >>> 5)] |= 1 << (e & 31);
+            y[yOff + e] = v <= 0f ? 0f : Math.min(v, cap);
+        }
+    }
+
+    public static void maskedBackwardScalar(float[] dy, int dyOff, int[] bits, int bitOff, float scale, float[] dx,
+                                            int dxOff, int n, int from) {
+        for (int e = from; e < n; e++) {
+            if (((bits[bitOff + (e >>> 5)] >>> (e & 31)) & 1) != 0) dx[dxOff + e] += scale * dy[dyOff + e];
+        }
+    }
+
+    private static int wordsFor(int n) {
+        return (n + 31) >>> 5;
+    }
+
+    static void clampForwardVector(float[] x, int xOff, float[] y, int yOff, int n, float cap, int[] bits, int bitOff) {
+        final int l = S.length();
+        final int full = n & ~31;
+        FloatVector zero = FloatVector.zero(S), vcap = FloatVector.broadcast(S, cap);
+        IntVector izero = IntVector.zero(SI);
+        for (int base = 0; base < full; base += 32) {
+            int word = 0;
+            for (int q = 0; q < 32; q += l) {
+                FloatVector v = FloatVector.fromArray(S, x, xOff + base + q);
+                VectorMask<Float> m = v.compare(VectorOperators.GT, zero).and(v.compare(VectorOperators.LT, vcap));
+                word |= izero.blend(IntVector.fromArray(SI, BIT, q), m.cast(SI)).reduceLanes(VectorOperators.OR);
+                v.max(zero).min(vcap).intoArray(y, yOff + base + q);
+            }
+            bits[bitOff + (base >>> 5)] = word;
+        }
+        clampForwardScalar(x, xOff, y, yOff, n, cap, bits, bitOff, full);
+    }
+
+    static void maskedBackwardVector(float[] dy, int dyOff, int[] bits, int bitOff, float scale, float[] dx, int dxOff, int n) {
+        final int l = S.length();
+        final int full = n & ~31;
+        FloatVector vs = FloatVector.broadcast(S, scale);
+        for (int base = 0; base < full; base += 32) {
+            IntVector word = IntVector.broadcast(SI, bits[bitOff + (base >>> 5)]);
+            for (int q = 0; q < 32; q += l) {
+                VectorMask<Float> m = word.and(IntVector.fromArray(SI, BIT, q))
+                        .compare(VectorOperators.NE, 0).cast(S);
+                FloatVector d = FloatVector.fromArray(S, dx, dxOff + base + q);
+                d.add(FloatVector.fromArray(S, dy, dyOff + base + q).mul(vs), m).intoArray(dx, dxOff + base + q);
+            }
+        }
+        maskedBackwardScalar(dy, dyOff, bits, bitOff, scale, dx, dxOff, n, full);
+    }
+
+    // ---------------------------------------------------------------- optimizer
+
+    /**
+     * One SGD step over a run of n parameters, PyTorch semantics: d = g + wd·p; buf = μ·buf + d
+     * (buf = d at the first step); p −= lr·(nesterov ? d + μ·buf : buf). With μ = 0 the buffer is unused.
+     */
+    public static void sgd(float[] p, int pOff, float[] g, int gOff, float[] buf, int bOff, int n, float lr,
+                           float momentum, float wd, boolean nesterov, boolean first) {
+        if (Vec.ENABLED) sgdVector(p, pOff, g, gOff, buf, bOff, n, lr, momentum, wd, nesterov, first);
+        else sgdScalar(p, pOff, g, gOff, buf, bOff, n, lr, momentum, wd, nesterov, first, 0);
+    }
+
+    public static void sgdScalar(float[] p, int pOff, float[] g, int gOff, float[] buf, int bOff, int n, float lr,
+                                 float momentum, float wd, boolean nesterov, boolean first, int from) {
+        for (int i = from; i < n; i++) {
+            float d = g[gOff + i] + wd * p[pOff + i];
+            if (momentum != 0f) {
+                float b = first ? d : momentum * buf[bOff + i] + d;
+                buf[bOff + i] = b;
+                d = nesterov ? d + momentum * b : b;
+            }
+            p[pOff + i] -= lr * d;
+        }
+    }
+
+    static void sgdVector(float[] p, int pOff, float[] g, int gOff, float[] buf, int bOff, int n, float lr,
+                          float momentum, float wd, boolean nesterov, boolean first) {
+        final int l = S.length();
+        int nv = n - n % l;
+        FloatVector vwd = FloatVector.broadcast(S, wd), vmu = FloatVector.broadcast(S, momentum);
+        FloatVector vlr = FloatVector.broadcast(S, -lr);
+        for (int i = 0; i < nv; i += l) {
+            FloatVector vp = FloatVector.fromArray(S, p, pOff + i);
+            FloatVector d = vp.fma(vwd, FloatVector.fromArray(S, g, gOff + i));
+            if (momentum != 0f) {
+                FloatVector b = first ? d : FloatVector.fromArray(S, buf, bOff + i).fma(vmu, d);
+                b.intoArray(buf, bOff + i);
+                d = nesterov ? b.fma(vmu, d) : b;
+            }
+            d.fma(vlr, vp).intoArray(p, pOff + i);
+        }
+        sgdScalar(p, pOff, g, gOff, buf, bOff, n, lr, momentum, wd, nesterov, first, nv);
+    }
+}

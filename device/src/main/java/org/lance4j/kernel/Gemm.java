@@ -1,0 +1,264 @@
+package org.lance4j.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Single-precision GEMM in the three forms forward and backward passes need, on row-major matrices
+ * given as (array, offset, leading dimension):
+ * <ul>
+ *   <li>{@link #nn}: C(M,N) (+)= A(M,K) · B(K,N) — conv forward (W · col), linear dX;</li>
+ *   <li>{@link #nt}: C(M,N) (+)= A(M,K) · B(N,K)ᵀ — conv dW (dY · colᵀ), linear forward (X · Wᵀ);</li>
+ *   <li>{@link #tn}: C(M,N) (+)= A(K,M)ᵀ · B(K,N) — conv dcol (Wᵀ · dY), linear dW (dYᵀ · X).</li>
+ * </ul>
+ * {@code acc} adds into C instead of overwriting it. Each form has a scalar reference ({@code *Scalar})
+ * next to the vector version; the public entry points choose by {@link Vec#ENABLED}.
+ *
+ * <p>The vector NN/TN kernel is one register-blocked micro-kernel (4 rows × 2 vectors, 8 accumulators)
+ * reading A through a (row stride, column stride) pair, so TN is NN with A's strides swapped. NT is a
+ * blocked dot product along K (2 rows × 4 columns). Cache blocking and threads: see the speed issue.
+ */
+public final class Gemm {
+    private static final VectorSpecies<Float> S = Vec.F;
+
+    private Gemm() { }
+
+    public static void nn(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                          float[] c, int cOff, int ldc, boolean acc) {
+        if (Vec.ENABLED) {
+            abVector(m, n, k, a, aOff, lda, 1, b, bOff, ldb, c, cOff, ldc, acc);
+        } else {
+            nnScalar(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
+        }
+    }
+
+    public static void tn(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                          float[] c, int cOff, int ldc, boolean acc) {
+        if (Vec.ENABLED) {
+            abVector(m, n, k, a, aOff, 1, lda, b, bOff, ldb, c, cOff, ldc, acc);
+        } else {
+            tnScalar(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
+        }
+    }
+
+    public static void nt(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                          float[] c, int cOff, int ldc, boolean acc) {
+        if (Vec.ENABLED) {
+            ntVector(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
+        } else {
+            ntScalar(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
+        }
+    }
+
+    // ---------------------------------------------------------------- scalar references
+
+    public static void nnScalar(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                float[] c, int cOff, int ldc, boolean acc) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float s = acc ? c[cOff + i * ldc + j] : 0f;
+                for (int p = 0; p < k; p++) s += a[aOff + i * lda + p] * b[bOff + p * ldb + j];
+                c[cOff + i * ldc + j] = s;
+            }
+        }
+    }
+
+    public static void ntScalar(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                float[] c, int cOff, int ldc, boolean acc) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float s = acc ? c[cOff + i * ldc + j] : 0f;
+                for (int p = 0; p < k; p++) s += a[aOff + i * lda + p] * b[bOff + j * ldb + p];
+                c[cOff + i * ldc + j] = s;
+            }
+        }
+    }
+
+    public static void tnScalar(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                float[] c, int cOff, int ldc, boolean acc) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float s = acc ? c[cOff + i * ldc + j] : 0f;
+                for (int p = 0; p < k; p++) s += a[aOff + p * lda + i] * b[bOff + p * ldb + j];
+                c[cOff + i * ldc + j] = s;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- vector kernels
+
+    /** C(M,N) (+)= A·B where A(i,p) = a[aOff + i*ars + p*acs] and B is row-major (K,N). */
+    static void abVector(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int ldb,
+                         float[] c, int cOff, int ldc, boolean acc) {
+        final int l = S.length();
+        final int n2 = n - n % (2 * l);
+        final int n1 = n - n % l;
+        int i = 0;
+        for (; i + 4 <= m; i += 4) {
+            final int a0 = aOff + i * ars, a1 = a0 + ars, a2 = a1 + ars, a3 = a2 + ars;
+            final int c0 = cOff + i * ldc, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+            int j = 0;
+            for (; j < n2; j += 2 * l) {
+                FloatVector x00, x01, x10, x11, x20, x21, x30, x31;
+                if (acc) {
+                    x00 = FloatVector.fromArray(S, c, c0 + j); x01 = FloatVector.fromArray(S, c, c0 + j + l);
+                    x10 = FloatVector.fromArray(S, c, c1 + j); x11 = FloatVector.fromArray(S, c, c1 + j + l);
+                    x20 = FloatVector.fromArray(S, c, c2 + j); x21 = FloatVector.fromArray(S, c, c2 + j + l);
+                    x30 = FloatVector.fromArray(S, c, c3 + j); x31 = FloatVector.fromArray(S, c, c3 + j + l);
+                } else {
+                    x00 = x01 = x10 = x11 = x20 = x21 = x30 = x31 = FloatVector.zero(S);
+                }
+                int bp = bOff + j;
+                for (int p = 0; p < k; p++, bp += ldb) {
+                    FloatVector b0 = FloatVector.fromArray(S, b, bp);
+                    FloatVector b1 = FloatVector.fromArray(S, b, bp + l);
+                    int q = p * acs;
+                    FloatVector v = FloatVector.broadcast(S, a[a0 + q]);
+                    x00 = v.fma(b0, x00); x01 = v.fma(b1, x01);
+                    v = FloatVector.broadcast(S, a[a1 + q]);
+                    x10 = v.fma(b0, x10); x11 = v.fma(b1, x11);
+                    v = FloatVector.broadcast(S, a[a2 + q]);
+                    x20 = v.fma(b0, x20); x21 = v.fma(b1, x21);
+                    v = FloatVector.broadcast(S, a[a3 + q]);
+                    x30 = v.fma(b0, x30); x31 = v.fma(b1, x31);
+                }
+                x00.intoArray(c, c0 + j); x01.intoArray(c, c0 + j + l);
+                x10.intoArray(c, c1 + j); x11.intoArray(c, c1 + j + l);
+                x20.intoArray(c, c2 + j); x21.intoArray(c, c2 + j + l);
+                x30.intoArray(c, c3 + j); x31.intoArray(c, c3 + j + l);
+            }
+            for (; j < n1; j += l) {
+                FloatVector x0, x1, x2, x3;
+                if (acc) {
+                    x0 = FloatVector.fromArray(S, c, c0 + j); x1 = FloatVector.fromArray(S, c, c1 + j);
+                    x2 = FloatVector.fromArray(S, c, c2 + j); x3 = FloatVector.fromArray(S, c, c3 + j);
+                } else {
+                    x0 = x1 = x2 = x3 = FloatVector.zero(S);
+                }
+                int bp = bOff + j;
+                for (int p = 0; p < k; p++, bp += ldb) {
+                    FloatVector b0 = FloatVector.fromArray(S, b, bp);
+                    int q = p * acs;
+                    x0 = FloatVector.broadcast(S, a[a0 + q]).fma(b0, x0);
+                    x1 = FloatVector.broadcast(S, a[a1 + q]).fma(b0, x1);
+                    x2 = FloatVector.broadcast(S, a[a2 + q]).fma(b0, x2);
+                    x3 = FloatVector.broadcast(S, a[a3 + q]).fma(b0, x3);
+                }
+                x0.intoArray(c, c0 + j); x1.intoArray(c, c1 + j);
+                x2.intoArray(c, c2 + j); x3.intoArray(c, c3 + j);
+            }
+            for (; j < n; j++) {
+                float s0 = acc ? c[c0 + j] : 0f, s1 = acc ? c[c1 + j] : 0f;
+                float s2 = acc ? c[c2 + j] : 0f, s3 = acc ? c[c3 + j] : 0f;
+                int bp = bOff + j;
+                for (int p = 0; p < k; p++, bp += ldb) {
+                    float bv = b[bp];
+                    int q = p * acs;
+                    s0 += a[a0 + q] * bv; s1 += a[a1 + q] * bv;
+                    s2 += a[a2 + q] * bv; s3 += a[a3 + q] * bv;
+                }
+                c[c0 + j] = s0; c[c1 + j] = s1; c[c2 + j] = s2; c[c3 + j] = s3;
+            }
+        }
+        for (; i < m; i++) {
+            final int a0 = aOff + i * ars;
+            final int c0 = cOff + i * ldc;
+            int j = 0;
+            for (; j < n1; j += l) {
+                FloatVector x0 = acc ? FloatVector.fromArray(S, c, c0 + j) : FloatVector.zero(S);
+                int bp = bOff + j;
+                for (int p = 0; p < k; p++, bp += ldb) {
+                    x0 = FloatVector.broadcast(S, a[a0 + p * acs]).fma(FloatVector.fromArray(S, b, bp), x0);
+                }
+                x0.intoArray(c, c0 + j);
+            }
+            for (; j < n; j++) {
+                float s = acc ? c[c0 + j] : 0f;
+                int bp = bOff + j;
+                for (int p = 0; p < k; p++, bp += ldb) s += a[a0 + p * acs] * b[bp];
+                c[c0 + j] = s;
+            }
+        }
+    }
+
+    /** C(M,N) (+)= A(M,K)·B(N,K)ᵀ as blocked dot products along K. */
+    static void ntVector(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                         float[] c, int cOff, int ldc, boolean acc) {
+        final int l = S.length();
+        final int k1 = k - k % l;
+        int i = 0;
+        for (; i + 2 <= m; i += 2) {
+            final int a0 = aOff + i * lda, a1 = a0 + lda;
+            final int c0 = cOff + i * ldc, c1 = c0 + ldc;
+            int j = 0;
+            for (; j + 4 <= n; j += 4) {
+                final int b0 = bOff + j * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+                FloatVector x00 = FloatVector.zero(S), x01 = x00, x02 = x00, x03 = x00;
+                FloatVector x10 = x00, x11 = x00, x12 = x00, x13 = x00;
+                int p = 0;
+                for (; p < k1; p += l) {
+                    FloatVector va0 = FloatVector.fromArray(S, a, a0 + p);
+                    FloatVector va1 = FloatVector.fromArray(S, a, a1 + p);
+                    FloatVector vb = FloatVector.fromArray(S, b, b0 + p);
+                    x00 = va0.fma(vb, x00); x10 = va1.fma(vb, x10);
+                    vb = FloatVector.fromArray(S, b, b1 + p);
+                    x01 = va0.fma(vb, x01); x11 = va1.fma(vb, x11);
+                    vb = FloatVector.fromArray(S, b, b2 + p);
+                    x02 = va0.fma(vb, x02); x12 = va1.fma(vb, x12);
+                    vb = FloatVector.fromArray(S, b, b3 + p);
+                    x03 = va0.fma(vb, x03); x13 = va1.fma(vb, x13);
+                }
+                float s00 = Vec.sumLanes(x00);
+                float s01 = Vec.sumLanes(x01);
+                float s02 = Vec.sumLanes(x02);
+                float s03 = Vec.sumLanes(x03);
+                float s10 = Vec.sumLanes(x10);
+                float s11 = Vec.sumLanes(x11);
+                float s12 = Vec.sumLanes(x12);
+                float s13 = Vec.sumLanes(x13);
+                for (; p < k; p++) {
+                    float u0 = a[a0 + p], u1 = a[a1 + p];
+                    float w0 = b[b0 + p], w1 = b[b1 + p], w2 = b[b2 + p], w3 = b[b3 + p];
+                    s00 += u0 * w0; s01 += u0 * w1; s02 += u0 * w2; s03 += u0 * w3;
+                    s10 += u1 * w0; s11 += u1 * w1; s12 += u1 * w2; s13 += u1 * w3;
+                }
+                if (acc) {
+                    c[c0 + j] += s00; c[c0 + j + 1] += s01; c[c0 + j + 2] += s02; c[c0 + j + 3] += s03;
+                    c[c1 + j] += s10; c[c1 + j + 1] += s11; c[c1 + j + 2] += s12; c[c1 + j + 3] += s13;
+                } else {
+                    c[c0 + j] = s00; c[c0 + j + 1] = s01; c[c0 + j + 2] = s02; c[c0 + j + 3] = s03;
+                    c[c1 + j] = s10; c[c1 + j + 1] = s11; c[c1 + j + 2] = s12; c[c1 + j + 3] = s13;
+                }
+            }
+            for (; j < n; j++) {
+                int bj = bOff + j * ldb;
+                float s0 = dot(a, a0, b, bj, k), s1 = dot(a, a1, b, bj, k);
+                c[c0 + j] = acc ? c[c0 + j] + s0 : s0;
+                c[c1 + j] = acc ? c[c1 + j] + s1 : s1;
+            }
+        }
+        for (; i < m; i++) {
+            final int a0 = aOff + i * lda;
+            final int c0 = cOff + i * ldc;
+            for (int j = 0; j < n; j++) {
+                float s = dot(a, a0, b, bOff + j * ldb, k);
+                c[c0 + j] = acc ? c[c0 + j] + s : s;
+            }
+        }
+    }
+
+    /** Σ x[xOff+p]·y[yOff+p] for p < n, vectorized with a scalar tail. */
+    static float dot(float[] x, int xOff, float[] y, int yOff, int n) {
+        final int l = S.length();
+        final int n1 = n - n % l;
+        FloatVector s = FloatVector.zero(S);
+        int p = 0;
+        for (; p < n1; p += l) {
+            s = FloatVector.fromArray(S, x, xOff + p).fma(FloatVector.fromArray(S, y, yOff + p), s);
+        }
+        float r = Vec.sumLanes(s);
+        for (; p < n; p++) r += x[xOff + p] * y[yOff + p];
+        return r;
+    }
+}

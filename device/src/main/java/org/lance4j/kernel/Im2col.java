@@ -1,0 +1,156 @@
+package org.lance4j.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * im2col / col2im for one image. Legend: C = channels, H, W = input size, K = kernel, S = stride,
+ * P = padding, OH, OW = output size. {@code col} is (C·K·K, OH·OW) with rows in (c, kh, kw) order, so
+ * that a weight (O, C, K, K) read as (O, C·K·K) multiplies it directly.
+ *
+ * <p>The fast path copies each contiguous run of a stride-1 row with {@link System#arraycopy} (a
+ * memmove intrinsic that already uses the widest vectors; a Vector API loop would only match it) and
+ * accumulates col2im runs with Vector API adds. Strided rows are gathers and stay scalar in both paths.
+ */
+public final class Im2col {
+    private static final VectorSpecies<Float> S = Vec.F;
+
+    private Im2col() { }
+
+    public static int outSize(int in, int k, int s, int p) {
+        return (in + 2 * p - k) / s + 1;
+    }
+
+    /** col(C·K·K, OH·OW) = unfold(x(C, H, W)). */
+    public static void im2col(float[] x, int xOff, int c, int h, int w, int k, int s, int p,
+                              float[] col, int colOff) {
+        if (Vec.ENABLED) im2colFast(x, xOff, c, h, w, k, s, p, col, colOff);
+        else im2colScalar(x, xOff, c, h, w, k, s, p, col, colOff);
+    }
+
+    /** dx(C, H, W) += fold(col(C·K·K, OH·OW)). */
+    public static void col2im(float[] col, int colOff, int c, int h, int w, int k, int s, int p,
+                              float[] dx, int dxOff) {
+        if (Vec.ENABLED) col2imFast(col, colOff, c, h, w, k, s, p, dx, dxOff);
+        else col2imScalar(col, colOff, c, h, w, k, s, p, dx, dxOff);
+    }
+
+    public static void im2colScalar(float[] x, int xOff, int c, int h, int w, int k, int s, int p,
+                                    float[] col, int colOff) {
+        int oh = outSize(h, k, s, p), ow = outSize(w, k, s, p);
+        int r = 0;
+        for (int ch = 0; ch < c; ch++) {
+            for (int i = 0; i < k; i++) {
+                for (int j = 0; j < k; j++, r++) {
+                    int base = colOff + r * oh * ow;
+                    for (int oy = 0; oy < oh; oy++) {
+                        for (int ox = 0; ox < ow; ox++) {
+                            int iy = oy * s + i - p, ix = ox * s + j - p;
+                            col[base + oy * ow + ox] = (iy >= 0 && iy < h && ix >= 0 && ix < w)
+                                    ? x[xOff + (ch * h + iy) * w + ix] : 0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    public static void col2imScalar(float[] col, int colOff, int c, int h, int w, int k, int s, int p,
+                                    float[] dx, int dxOff) {
+        int oh = outSize(h, k, s, p), ow = outSize(w, k, s, p);
+        int r = 0;
+        for (int ch = 0; ch < c; ch++) {
+            for (int i = 0; i < k; i++) {
+                for (int j = 0; j < k; j++, r++) {
+                    int base = colOff + r * oh * ow;
+                    for (int oy = 0; oy < oh; oy++) {
+                        for (int ox = 0; ox < ow; ox++) {
+                            int iy = oy * s + i - p, ix = ox * s + j - p;
+                            if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
+                                dx[dxOff + (ch * h + iy) * w + ix] += col[base + oy * ow + ox];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** First output index whose input index o·s + t − p is ≥ 0. */
+    static int firstValid(int t, int s, int p) {
+        int d = p - t;
+        return d <= 0 ? 0 : (d + s - 1) / s;
+    }
+
+    /** One past the last output index (capped at {@code out}) whose input index is < in. */
+    static int endValid(int t, int s, int p, int in, int out) {
+        int d = in - 1 + p - t;
+        if (d < 0) return 0;
+        return Math.min(out, d / s + 1);
+    }
+
+    static void im2colFast(float[] x, int xOff, int c, int h, int w, int k, int s, int p,
+                           float[] col, int colOff) {
+        int oh = outSize(h, k, s, p), ow = outSize(w, k, s, p);
+        int r = 0;
+        for (int ch = 0; ch < c; ch++) {
+            int plane = xOff + ch * h * w;
+            for (int i = 0; i < k; i++) {
+                int y0 = firstValid(i, s, p), y1 = endValid(i, s, p, h, oh);
+                for (int j = 0; j < k; j++, r++) {
+                    int base = colOff + r * oh * ow;
+                    int x0 = firstValid(j, s, p), x1 = endValid(j, s, p, w, ow);
+                    if (y1 <= y0 || x1 <= x0) {
+                        java.util.Arrays.fill(col, base, base + oh * ow, 0f);
+                        continue;
+                    }
+                    java.util.Arrays.fill(col, base, base + y0 * ow, 0f);
+                    for (int oy = y0; oy < y1; oy++) {
+                        int dst = base + oy * ow;
+                        int src = plane + (oy * s + i - p) * w - p + j;
+                        if (x0 > 0) java.util.Arrays.fill(col, dst, dst + x0, 0f);
+                        if (s == 1) {
+                            System.arraycopy(x, src + x0, col, dst + x0, x1 - x0);
+                        } else {
+                            for (int ox = x0; ox < x1; ox++) col[dst + ox] = x[src + ox * s];
+                        }
+                        if (x1 < ow) java.util.Arrays.fill(col, dst + x1, dst + ow, 0f);
+                    }
+                    java.util.Arrays.fill(col, base + y1 * ow, base + oh * ow, 0f);
+                }
+            }
+        }
+    }
+
+    static void col2imFast(float[] col, int colOff, int c, int h, int w, int k, int s, int p,
+                           float[] dx, int dxOff) {
+        int oh = outSize(h, k, s, p), ow = outSize(w, k, s, p);
+        final int l = S.length();
+        int r = 0;
+        for (int ch = 0; ch < c; ch++) {
+            int plane = dxOff + ch * h * w;
+            for (int i = 0; i < k; i++) {
+                int y0 = firstValid(i, s, p), y1 = endValid(i, s, p, h, oh);
+                for (int j = 0; j < k; j++, r++) {
+                    int base = colOff + r * oh * ow;
+                    int x0 = firstValid(j, s, p), x1 = endValid(j, s, p, w, ow);
+                    for (int oy = y0; oy < y1; oy++) {
+                        int src = base + oy * ow;
+                        int dst = plane + (oy * s + i - p) * w - p + j;
+                        if (s == 1) {
+                            int n = x1 - x0, q = 0, nv = n - n % l;
+                            int sp = src + x0, dp = dst + x0;
+                            for (; q < nv; q += l) {
+                                FloatVector.fromArray(S, dx, dp + q).add(FloatVector.fromArray(S, col, sp + q))
+                                        .intoArray(dx, dp + q);
+                            }
+                            for (; q < n; q++) dx[dp + q] += col[sp + q];
+                        } else {
+                            for (int ox = x0; ox < x1; ox++) dx[dst + ox * s] += col[src + ox];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package org.lance4j.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The vector width in use, fixed at start-up by {@code -Dlance4j.species=preferred|128|256|512|scalar}
+ * (default preferred). The species live in {@code static final} fields so that the JIT constant-folds
+ * them: a non-final species silently falls back to boxed, ~50x slower code. {@code scalar} makes every
+ * kernel take its scalar reference path, so the same end-to-end test can run both ways. 128 is the
+ * width of NEON on the Raspberry Pi's Cortex-A53.
+ */
+public final class Vec {
+    public static final String PROPERTY = "lance4j.species";
+    /** Float species of the vector paths. */
+    public static final VectorSpecies<Float> F;
+    /** Int species of the same shape (mask bit manipulation). */
+    public static final VectorSpecies<Integer> I;
+    /** False when {@code -Dlance4j.species=scalar}: kernels use their scalar references. */
+    public static final boolean ENABLED;
+    /** Float lanes per vector (1 when scalar). */
+    public static final int LANES;
+    /** What was asked for, for provenance and error messages. */
+    public static final String REQUESTED;
+
+    static {
+        String s = System.getProperty(PROPERTY, "preferred").trim().toLowerCase(java.util.Locale.ROOT);
+        REQUESTED = s;
+        VectorShape shape;
+        switch (s) {
+            case "preferred", "" -> shape = VectorShape.preferredShape();
+            case "128" -> shape = VectorShape.S_128_BIT;
+            case "256" -> shape = VectorShape.S_256_BIT;
+            case "512" -> shape = VectorShape.S_512_BIT;
+            case "scalar" -> shape = null;
+            default -> throw new IllegalArgumentException("-D" + PROPERTY + "=" + s
+                    + " is not one of preferred, 128, 256, 512, scalar");
+        }
+        if (shape != null && shape.vectorBitSize() > VectorShape.preferredShape().vectorBitSize()) {
+            throw new IllegalArgumentException("-D" + PROPERTY + "=" + s + ": this CPU's widest vectors are "
+                    + VectorShape.preferredShape().vectorBitSize() + " bits; choose that or less");
+        }
+        ENABLED = shape != null;
+        F = shape == null ? FloatVector.SPECIES_128 : FloatVector.SPECIES_128.withShape(shape);
+        I = shape == null ? IntVector.SPECIES_128 : IntVector.SPECIES_128.withShape(shape);
+        LANES = ENABLED ? F.length() : 1;
+    }
+
+    private Vec() { }
+
+    /**
+     * Σ of the lanes in a fixed order (lane 0 first). {@code reduceLanes(ADD)} leaves the order open:
+     * the Java fallback sums sequentially and the C2 intrinsic as a tree, so the same call gave
+     * results one ulp apart before and after JIT compilation (seen on JDK 25) and runs were not
+     * reproducible. Lane extracts with a constant lane count unroll to plain register moves.
+     */
+    public static float sumLanes(FloatVector v) {
+        float s = 0f;
+        for (int i = 0; i < v.length(); i++) s += v.lane(i);
+        return s;
+    }
+
+    /** "256-bit (8 float lanes)" or "scalar". */
+    public static String describe() {
+        return ENABLED ? F.vectorBitSize() + "-bit (" + F.length() + " float lanes)" : "scalar";
+    }
+}

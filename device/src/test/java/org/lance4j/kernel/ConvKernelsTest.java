@@ -1,0 +1,127 @@
+package org.lance4j.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+import org.lance4j.testutil.Assert;
+import org.lance4j.testutil.Rnd;
+
+/**
+ * im2col / col2im fast paths against their scalar references, depthwise vector kernels against
+ * scalar ones, and convolution-by-im2col against a direct 7-loop convolution in double.
+ */
+class ConvKernelsTest {
+    /** Copies are exact; col2im and depthwise reassociate a handful of float sums. */
+    static final double COPY_TOL = 0;
+    static final double SUM_ATOL = 1e-5;
+    static final double SUM_RTOL = 1e-5;
+
+    @Test
+    void im2colAndCol2imFastMatchScalar() {
+        Rnd r = new Rnd(3);
+        int cases = 0;
+        for (int c : new int[] {1, 3}) {
+            for (int h : new int[] {1, 2, 5, 8, 11}) {
+                for (int w : new int[] {1, 3, 7, 9, 16, 19}) {
+                    for (int k : new int[] {1, 2, 3, 5}) {
+                        for (int s : new int[] {1, 2, 3}) {
+                            for (int p = 0; p <= k / 2; p++) {
+                                if (Im2col.outSize(h, k, s, p) < 1 || Im2col.outSize(w, k, s, p) < 1) continue;
+                                int rows = c * k * k, ohw = Im2col.outSize(h, k, s, p) * Im2col.outSize(w, k, s, p);
+                                float[] x = r.uniform(2 + c * h * w);
+                                float[] cs = r.uniform(1 + rows * ohw), cf = cs.clone();
+                                Im2col.im2colScalar(x, 2, c, h, w, k, s, p, cs, 1);
+                                Im2col.im2colFast(x, 2, c, h, w, k, s, p, cf, 1);
+                                String what = "c=" + c + " h=" + h + " w=" + w + " k=" + k + " s=" + s + " p=" + p;
+                                Assert.close("im2col " + what, cs, cf, COPY_TOL, 0);
+                                float[] col = r.uniform(rows * ohw);
+                                float[] ds = r.uniform(2 + c * h * w), df = ds.clone();
+                                Im2col.col2imScalar(col, 0, c, h, w, k, s, p, ds, 2);
+                                Im2col.col2imFast(col, 0, c, h, w, k, s, p, df, 2);
+                                Assert.close("col2im " + what, ds, df, SUM_ATOL, SUM_RTOL);
+                                cases++;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assertEquals(1218, cases, "number of im2col/col2im shapes checked");
+    }
+
+    @Test
+    void depthwiseVectorMatchesScalar() {
+        Rnd r = new Rnd(4);
+        int cases = 0;
+        for (int h : new int[] {1, 3, 4, 7, 12}) {
+            for (int w : new int[] {1, 2, 5, 8, 9, 17, 33}) {
+                for (int k : new int[] {1, 3, 5}) {
+                    for (int p = 0; p <= k / 2; p++) {
+                        if (h + 2 * p < k || w + 2 * p < k) continue;
+                        int oh = h + 2 * p - k + 1, ow = w + 2 * p - k + 1;
+                        float[] x = r.uniform(1 + h * w), wt = r.uniform(k * k), dy = r.uniform(oh * ow);
+                        float[] ys = new float[oh * ow + 3], yv = r.uniform(oh * ow + 3);
+                        System.arraycopy(ys, oh * ow, yv, oh * ow, 3); // the tail stays untouched in both
+                        Depthwise.forwardScalar(x, 1, h, w, wt, 0, k, 1, p, ys, 0);
+                        Depthwise.forwardVector(x, 1, h, w, wt, 0, k, p, yv, 0);
+                        String what = "h=" + h + " w=" + w + " k=" + k + " p=" + p;
+                        Assert.close("dw forward " + what, ys, yv, SUM_ATOL, SUM_RTOL);
+                        float[] dws = r.uniform(k * k), dwv = dws.clone();
+                        Depthwise.backwardWeightScalar(x, 1, h, w, dy, 0, k, 1, p, dws, 0);
+                        Depthwise.backwardWeightVector(x, 1, h, w, dy, 0, k, p, dwv, 0);
+                        Assert.close("dw dW " + what, dws, dwv, SUM_ATOL, SUM_RTOL);
+                        float[] dxs = r.uniform(h * w), dxv = dxs.clone();
+                        Depthwise.backwardInputScalar(dy, 0, h, w, wt, 0, k, 1, p, dxs, 0);
+                        Depthwise.backwardInputVector(dy, 0, h, w, wt, 0, k, p, dxv, 0);
+                        Assert.close("dw dX " + what, dxs, dxv, SUM_ATOL, SUM_RTOL);
+                        cases++;
+                    }
+                }
+            }
+        }
+        assertEquals(155, cases, "number of depthwise shapes checked");
+    }
+
+    /** im2col + GEMM and the depthwise kernel against the definition of convolution, in double. */
+    @Test
+    void convolutionMatchesDefinition() {
+        Rnd r = new Rnd(5);
+        int cases = 0;
+        for (int[] cfg : new int[][] {{3, 4, 7, 6, 3, 1, 1}, {2, 5, 9, 5, 3, 2, 1}, {4, 3, 5, 5, 1, 1, 0},
+                {3, 2, 8, 7, 5, 2, 2}, {1, 1, 3, 3, 3, 3, 0}}) {
+            int c = cfg[0], o = cfg[1], h = cfg[2], w = cfg[3], k = cfg[4], s = cfg[5], p = cfg[6];
+            int oh = Im2col.outSize(h, k, s, p), ow = Im2col.outSize(w, k, s, p);
+            float[] x = r.uniform(c * h * w), wt = r.uniform(o * c * k * k);
+            float[] col = new float[c * k * k * oh * ow], y = new float[o * oh * ow];
+            Im2col.im2col(x, 0, c, h, w, k, s, p, col, 0);
+            Gemm.nn(o, oh * ow, c * k * k, wt, 0, c * k * k, col, 0, oh * ow, y, 0, oh * ow, false);
+            float[] ref = new float[o * oh * ow];
+            for (int oc = 0; oc < o; oc++) {
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        double acc = 0;
+                        for (int ic = 0; ic < c; ic++) {
+                            for (int i = 0; i < k; i++) {
+                                for (int j = 0; j < k; j++) {
+                                    int iy = oy * s + i - p, ix = ox * s + j - p;
+                                    if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
+                                        acc += (double) wt[((oc * c + ic) * k + i) * k + j] * x[(ic * h + iy) * w + ix];
+                                    }
+                                }
+                            }
+                        }
+                        ref[(oc * oh + oy) * ow + ox] = (float) acc;
+                    }
+                }
+            }
+            Assert.close("conv by im2col, config " + cases, ref, y, SUM_ATOL, SUM_RTOL);
+            // the same plane through the depthwise kernel (one channel, one filter)
+            float[] yd = new float[oh * ow], refd = new float[oh * ow];
+            Depthwise.forward(x, 0, h, w, wt, 0, k, s, p, yd, 0);
+            Depthwise.forwardScalar(x, 0, h, w, wt, 0, k, s, p, refd, 0);
+            Assert.close("depthwise dispatch, config " + cases, refd, yd, SUM_ATOL, SUM_RTOL);
+            cases++;
+        }
+        assertEquals(5, cases);
+    }
+}

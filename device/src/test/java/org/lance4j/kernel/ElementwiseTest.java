@@ -1,0 +1,115 @@
+package org.lance4j.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+import org.lance4j.testutil.Assert;
+import org.lance4j.testutil.Rnd;
+
+/** Element-wise kernels, bit-packed masks and the SGD update: vector paths against scalar references. */
+class ElementwiseTest {
+    /** One fused multiply-add against a separate multiply and add: one rounding apart. */
+    static final double FMA_ATOL = 1e-6;
+    static final double FMA_RTOL = 1e-6;
+    static final int[] LENGTHS = {1, 2, 3, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 257};
+
+    @Test
+    void masksMatchScalarBitForBit() {
+        Rnd r = new Rnd(6);
+        int cases = 0;
+        for (int n : LENGTHS) {
+            for (float cap : new float[] {Float.POSITIVE_INFINITY, 6f}) {
+                float[] x = r.uniform(n + 1, -8, 8);
+                x[0] = 0f; // the boundary: ReLU'(0) = 0 as in PyTorch
+                if (n > 2) x[2] = 6f;
+                int words = (n + 31) / 32;
+                int[] bs = new int[words + 1], bv = new int[words + 1];
+                float[] ys = new float[n + 1], yv = new float[n + 1];
+                Elementwise.clampForwardScalar(x, 0, ys, 0, n, cap, bs, 1, 0);
+                Elementwise.clampForwardVector(x, 0, yv, 0, n, cap, bv, 1);
+                assertArrayEquals(bs, bv, "mask bits n=" + n + " cap=" + cap);
+                assertArrayEquals(ys, yv, "clamp n=" + n + " cap=" + cap);
+                for (int e = 0; e < n; e++) {
+                    boolean pass = x[e] > 0 && x[e] < cap;
+                    assertEquals(pass, ((bs[1 + e / 32] >>> (e % 32)) & 1) == 1, "bit " + e);
+                }
+                float[] clamp = new float[n + 1];
+                Elementwise.clamp(x, 0, clamp, 0, n, cap);
+                assertArrayEquals(ys, clamp, "clamp without mask n=" + n);
+                float[] dy = r.uniform(n), ds = r.uniform(n), dv = ds.clone();
+                Elementwise.maskedBackwardScalar(dy, 0, bs, 1, 0.5f, ds, 0, n, 0);
+                Elementwise.maskedBackwardVector(dy, 0, bs, 1, 0.5f, dv, 0, n);
+                Assert.close("masked backward n=" + n, ds, dv, FMA_ATOL, FMA_RTOL);
+                cases++;
+            }
+        }
+        assertEquals(2 * LENGTHS.length, cases);
+    }
+
+    @Test
+    void arithmeticMatchesDefinitions() {
+        Rnd r = new Rnd(7);
+        int cases = 0;
+        for (int n : LENGTHS) {
+            float[] a = r.uniform(n + 3), b = r.uniform(n + 3);
+            float[] out = new float[n + 3], ref = new float[n + 3];
+            Elementwise.add(a, 1, b, 2, out, 3, n);
+            for (int i = 0; i < n; i++) ref[3 + i] = a[1 + i] + b[2 + i];
+            Assert.close("add n=" + n, ref, out, 0, 0);
+
+            float[] y = b.clone();
+            Elementwise.axpy(0.7f, a, 0, y, 1, n);
+            float[] yr = b.clone();
+            for (int i = 0; i < n; i++) yr[1 + i] += 0.7f * a[i];
+            Assert.close("axpy n=" + n, yr, y, FMA_ATOL, FMA_RTOL);
+
+            float[] sc = a.clone();
+            Elementwise.scale(sc, 2, n, -1.5f);
+            float[] scr = a.clone();
+            for (int i = 0; i < n; i++) scr[2 + i] *= -1.5f;
+            Assert.close("scale n=" + n, scr, sc, 0, 0);
+
+            float[] ss = new float[n], ssr = new float[n];
+            Elementwise.scaleShift(a, 1, ss, 0, n, 1.3f, -0.2f);
+            for (int i = 0; i < n; i++) ssr[i] = 1.3f * a[1 + i] - 0.2f;
+            Assert.close("scaleShift n=" + n, ssr, ss, FMA_ATOL, FMA_RTOL);
+
+            float[] as = a.clone();
+            Elementwise.addScalar(as, 0, n, 0.25f);
+            float[] asr = a.clone();
+            for (int i = 0; i < n; i++) asr[i] += 0.25f;
+            Assert.close("addScalar n=" + n, asr, as, 0, 0);
+
+            float[] xh = r.uniform(n), dx = r.uniform(n), dxr = dx.clone();
+            Elementwise.bnBackward(a, 0, xh, 0, dx, 0, n, 0.9f, 0.1f, -0.3f);
+            for (int i = 0; i < n; i++) dxr[i] += 0.9f * (a[i] - 0.1f - xh[i] * -0.3f);
+            Assert.close("bnBackward n=" + n, dxr, dx, 4 * FMA_ATOL, 4 * FMA_RTOL);
+            cases++;
+        }
+        assertEquals(LENGTHS.length, cases);
+    }
+
+    @Test
+    void sgdVectorMatchesScalar() {
+        Rnd r = new Rnd(8);
+        int cases = 0;
+        for (int n : LENGTHS) {
+            for (boolean nesterov : new boolean[] {false, true}) {
+                for (boolean first : new boolean[] {true, false}) {
+                    for (float mu : new float[] {0f, 0.9f}) {
+                        if (nesterov && mu == 0f) continue;
+                        float[] p = r.uniform(n + 2), g = r.uniform(n + 1), m = r.uniform(n + 3);
+                        float[] ps = p.clone(), ms = m.clone(), pv = p.clone(), mv = m.clone();
+                        Elementwise.sgdScalar(ps, 2, g, 1, ms, 3, n, 0.05f, mu, 1e-4f, nesterov, first, 0);
+                        Elementwise.sgdVector(pv, 2, g, 1, mv, 3, n, 0.05f, mu, 1e-4f, nesterov, first);
+                        Assert.close("sgd p n=" + n, ps, pv, FMA_ATOL, FMA_RTOL);
+                        Assert.close("sgd momentum n=" + n, ms, mv, FMA_ATOL, FMA_RTOL);
+                        cases++;
+                    }
+                }
+            }
+        }
+        assertEquals(6 * LENGTHS.length, cases);
+    }
+}

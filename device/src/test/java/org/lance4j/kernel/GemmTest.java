@@ -1,0 +1,101 @@
+package org.lance4j.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+import org.lance4j.testutil.Assert;
+import org.lance4j.testutil.Rnd;
+
+/**
+ * The three GEMM forms, vector against scalar reference, over sizes that are not multiples of the lane
+ * count (and some that are), with and without accumulation, with offsets and padded leading dimensions.
+ * Also checks that the forms agree with each other through explicit transposes.
+ */
+class GemmTest {
+    /** Float sums of up to ~70 products of values in [−1, 1) reassociated: a few ulps of |C| ≤ 70. */
+    static final double GEMM_ATOL = 2e-5;
+    static final double GEMM_RTOL = 1e-5;
+    static final int[] SIZES = {1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 17, 31, 33, 67};
+
+    enum Form { NN, NT, TN }
+
+    @Test
+    void vectorMatchesScalarReference() {
+        Rnd r = new Rnd(1);
+        int cases = 0;
+        for (Form f : Form.values()) {
+            for (int m : SIZES) {
+                for (int n : SIZES) {
+                    for (int k : new int[] {1, 3, 8, 17, 33, 70}) {
+                        if ((m * 7 + n * 3 + k) % 3 == 0 && m > 8 && n > 8) continue; // thin the cube, keep every edge
+                        for (boolean acc : new boolean[] {false, true}) {
+                            check(f, m, n, k, acc, r);
+                            cases++;
+                        }
+                    }
+                }
+            }
+        }
+        assertEquals(3 * 2 * 1078, cases, "number of GEMM cases checked");
+    }
+
+    private static void check(Form f, int m, int n, int k, boolean acc, Rnd r) {
+        int pad = 3, off = 5;
+        int lda, ldb;
+        float[] a, b;
+        switch (f) {
+            case NN -> { lda = k + pad; ldb = n + pad; a = r.uniform(off + m * lda); b = r.uniform(off + k * ldb); }
+            case NT -> { lda = k + pad; ldb = k + pad; a = r.uniform(off + m * lda); b = r.uniform(off + n * ldb); }
+            default -> { lda = m + pad; ldb = n + pad; a = r.uniform(off + k * lda); b = r.uniform(off + k * ldb); }
+        }
+        int ldc = n + 2;
+        float[] c0 = r.uniform(off + m * ldc);
+        float[] cs = c0.clone(), cv = c0.clone();
+        switch (f) {
+            case NN -> {
+                Gemm.nnScalar(m, n, k, a, off, lda, b, off, ldb, cs, off, ldc, acc);
+                Gemm.abVector(m, n, k, a, off, lda, 1, b, off, ldb, cv, off, ldc, acc);
+            }
+            case NT -> {
+                Gemm.ntScalar(m, n, k, a, off, lda, b, off, ldb, cs, off, ldc, acc);
+                Gemm.ntVector(m, n, k, a, off, lda, b, off, ldb, cv, off, ldc, acc);
+            }
+            default -> {
+                Gemm.tnScalar(m, n, k, a, off, lda, b, off, ldb, cs, off, ldc, acc);
+                Gemm.abVector(m, n, k, a, off, 1, lda, b, off, ldb, cv, off, ldc, acc);
+            }
+        }
+        // whole array: also proves nothing outside C (padding columns, offsets) was written
+        Assert.close(f + " m=" + m + " n=" + n + " k=" + k + " acc=" + acc, cs, cv, GEMM_ATOL, GEMM_RTOL);
+    }
+
+    @Test
+    void formsAgreeThroughTransposes() {
+        Rnd r = new Rnd(2);
+        int m = 13, n = 9, k = 11;
+        float[] a = r.uniform(m * k), b = r.uniform(k * n);
+        float[] at = transpose(a, m, k), bt = transpose(b, k, n);
+        float[] c1 = new float[m * n], c2 = new float[m * n], c3 = new float[m * n];
+        Gemm.nn(m, n, k, a, 0, k, b, 0, n, c1, 0, n, false);
+        Gemm.nt(m, n, k, a, 0, k, bt, 0, k, c2, 0, n, false);
+        Gemm.tn(m, n, k, at, 0, m, b, 0, n, c3, 0, n, false);
+        Assert.close("NT vs NN", c1, c2, GEMM_ATOL, GEMM_RTOL);
+        Assert.close("TN vs NN", c1, c3, GEMM_ATOL, GEMM_RTOL);
+        // and against a double-precision product
+        float[] exact = new float[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) s += (double) a[i * k + p] * b[p * n + j];
+                exact[i * n + j] = (float) s;
+            }
+        }
+        Assert.close("NN vs double", exact, c1, GEMM_ATOL, GEMM_RTOL);
+    }
+
+    static float[] transpose(float[] x, int rows, int cols) {
+        float[] t = new float[x.length];
+        for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) t[j * rows + i] = x[i * cols + j];
+        return t;
+    }
+}

@@ -1,0 +1,92 @@
+package org.lance4j.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+import org.lance4j.testutil.Assert;
+import org.lance4j.testutil.Rnd;
+
+/** Reductions against double-precision sums; softmax cross-entropy vector vs scalar vs definition. */
+class ReduceAndLossTest {
+    /** Float lane sums of up to ~1000 values in [−1, 1). */
+    static final double SUM_ATOL = 2e-5;
+    static final double SUM_RTOL = 1e-5;
+    static final double LOSS_TOL = 1e-6;
+
+    @Test
+    void reductionsMatchDoubleSums() {
+        Rnd r = new Rnd(9);
+        int cases = 0;
+        for (int b : new int[] {1, 2, 3}) {
+            for (int c : new int[] {1, 3, 5}) {
+                for (int hw : new int[] {1, 3, 8, 9, 17, 49, 64, 100}) {
+                    float[] x = r.uniform(1 + b * c * hw), y = r.uniform(1 + b * c * hw);
+                    float[] s = new float[c], d = new float[c], sr = new float[c], dr = new float[c];
+                    Reduce.channelSum(x, 1, b, c, hw, s, 0, false);
+                    Reduce.channelDot(x, 1, y, 1, b, c, hw, d, 0, false);
+                    for (int ch = 0; ch < c; ch++) {
+                        double ss = 0, dd = 0;
+                        for (int n = 0; n < b; n++) {
+                            for (int q = 0; q < hw; q++) {
+                                int i = 1 + (n * c + ch) * hw + q;
+                                ss += x[i];
+                                dd += (double) x[i] * y[i];
+                            }
+                        }
+                        sr[ch] = (float) ss;
+                        dr[ch] = (float) dd;
+                    }
+                    Assert.close("channelSum", sr, s, SUM_ATOL, SUM_RTOL);
+                    Assert.close("channelDot", dr, d, SUM_ATOL, SUM_RTOL);
+                    float[] acc = sr.clone();
+                    Reduce.channelSum(x, 1, b, c, hw, acc, 0, true);
+                    for (int ch = 0; ch < c; ch++) sr[ch] *= 2;
+                    Assert.close("channelSum accumulate", sr, acc, 2 * SUM_ATOL, SUM_RTOL);
+                    float[] mean = new float[b * c], meanRef = new float[b * c];
+                    Reduce.planeMean(x, 1, b * c, hw, mean, 0);
+                    for (int q = 0; q < b * c; q++) {
+                        double m = 0;
+                        for (int i = 0; i < hw; i++) m += x[1 + q * hw + i];
+                        meanRef[q] = (float) (m / hw);
+                    }
+                    Assert.close("planeMean", meanRef, mean, SUM_ATOL, SUM_RTOL);
+                    double sq = 0;
+                    for (int i = 0; i < hw; i++) sq += (x[i] - 0.3) * (x[i] - 0.3);
+                    assertEquals(sq, Reduce.sumSqDiff(x, 0, hw, 0.3f), SUM_ATOL + SUM_RTOL * sq, "sumSqDiff");
+                    cases++;
+                }
+            }
+        }
+        assertEquals(72, cases);
+    }
+
+    @Test
+    void softmaxCrossEntropyVectorScalarAndDefinition() {
+        Rnd r = new Rnd(10);
+        int cases = 0;
+        for (int b : new int[] {1, 2, 5}) {
+            for (int n : new int[] {2, 3, 5, 8, 10, 17, 100}) {
+                float[] logits = r.uniform(b * n, -5, 5);
+                int[] labels = new int[b];
+                for (int i = 0; i < b; i++) labels[i] = r.nextInt(n);
+                float[] ds = new float[b * n], dv = new float[b * n];
+                double ls = SoftmaxCrossEntropy.scalar(logits, 0, b, n, labels, 0, ds, 0);
+                double lv = SoftmaxCrossEntropy.vector(logits, 0, b, n, labels, 0, dv, 0);
+                assertEquals(ls, lv, LOSS_TOL, "loss b=" + b + " n=" + n);
+                Assert.close("dlogits b=" + b + " n=" + n, ds, dv, LOSS_TOL, LOSS_TOL);
+                double ref = 0;
+                float[] dref = new float[b * n];
+                for (int i = 0; i < b; i++) {
+                    double z = 0;
+                    for (int j = 0; j < n; j++) z += Math.exp(logits[i * n + j]);
+                    ref += Math.log(z) - logits[i * n + labels[i]];
+                    for (int j = 0; j < n; j++) dref[i * n + j] = (float) ((Math.exp(logits[i * n + j]) / z - (j == labels[i] ? 1 : 0)) / b);
+                }
+                assertEquals(ref / b, ls, 1e-5, "loss vs definition");
+                Assert.close("dlogits vs definition", dref, ds, 1e-6, 1e-5);
+                cases++;
+            }
+        }
+        assertEquals(21, cases);
+    }
+}
