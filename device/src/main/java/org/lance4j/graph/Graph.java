@@ -1,0 +1,440 @@
+package org.lance4j.graph;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import org.lance4j.kernel.Reduce;
+import org.lance4j.kernel.SoftmaxCrossEntropy;
+import org.lance4j.nn.Activation;
+import org.lance4j.nn.Add;
+import org.lance4j.nn.BatchNorm2d;
+import org.lance4j.nn.Conv2d;
+import org.lance4j.nn.Dropout;
+import org.lance4j.nn.Flatten;
+import org.lance4j.nn.GlobalAvgPool;
+import org.lance4j.nn.Layer;
+import org.lance4j.nn.Linear;
+import org.lance4j.nn.Pool2d;
+import org.lance4j.nn.StepContext;
+import org.lance4j.tensor.Arena;
+import org.lance4j.tensor.BackwardArena;
+import org.lance4j.tensor.IntervalPlanner;
+import org.lance4j.tensor.Shape;
+import org.lance4j.tensor.ShapeMismatchException;
+import org.lance4j.tensor.Tensor;
+
+/**
+ * A model planned for one batch size and one trainable set: the runtime layers, every buffer, and the
+ * order of work. Memory is owned up front (llm.c style): the forward scratch arena holds activations
+ * and their gradients placed by lifetime ({@link IntervalPlanner}), the gradient arena holds parameter
+ * gradients (contiguous, so clipping is one reduction), and the {@link BackwardArena} holds what
+ * forward keeps for backward. A step allocates nothing.
+ *
+ * <p>Backward path: a node is on it when it has trained parameters or reads a node that is. Nodes
+ * before the first trained node run forward only and keep nothing; frozen nodes after it pass
+ * gradients through but do no weight-gradient work (a frozen convolution keeps nothing at all).
+ *
+ * <p>Values are indexed 0 = input, i + 1 = output of node i.
+ */
+public final class Graph {
+
+    /**
+     * @param batch           B, fixed for the life of the graph
+     * @param rule            which parameters are trained
+     * @param training        PyTorch train mode: BN batch statistics, dropout active
+     * @param freezeBatchNorm BN uses its running statistics even in train mode (the fine-tuning recipe)
+     * @param budgetBytes     byte budget of the backward-held arena
+     * @param seed            dropout generator seed
+     * @param reuseScratch    place activations by lifetime (false gives every buffer its own memory;
+     *                        for tests that poison dead activations)
+     * @param inputGradient   also compute the gradient of the input (gradient checks, attribution)
+     */
+    public record Config(int batch, TrainableRule rule, boolean training, boolean freezeBatchNorm, long budgetBytes,
+                         long seed, boolean reuseScratch, boolean inputGradient) {
+        public Config {
+            if (batch < 1) throw new IllegalArgumentException("--batch must be ≥ 1, got " + batch);
+            if (budgetBytes <= 0) throw new IllegalArgumentException("--budget must be positive, got " + budgetBytes);
+        }
+
+        /** Training with full backprop of every parameter and no budget (pretraining). */
+        public static Config train(int batch, TrainableRule rule) {
+            return new Config(batch, rule, true, false, Long.MAX_VALUE, 233, true, false);
+        }
+
+        /** Inference only. */
+        public static Config inference(int batch) {
+            return new Config(batch, TrainableRule.none(), false, false, Long.MAX_VALUE, 0, true, false);
+        }
+
+        public Config withBudget(long bytes) {
+            return new Config(batch, rule, training, freezeBatchNorm, bytes, seed, reuseScratch, inputGradient);
+        }
+
+        public Config withFrozenBatchNorm() {
+            return new Config(batch, rule, training, true, budgetBytes, seed, reuseScratch, inputGradient);
+        }
+
+        public Config withoutScratchReuse() {
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, false, inputGradient);
+        }
+
+        public Config withInputGradient() {
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, true);
+        }
+
+        public Config withSeed(long s) {
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, s, reuseScratch, inputGradient);
+        }
+    }
+
+    /** What one layer keeps for backward, for reports and budget messages. */
+    public record HeldNeed(String node, String kind, long bytes) { }
+
+    private final Model model;
+    private final Config cfg;
+    private final ModelSpec spec;
+    private final Layer[] layers;              // per node
+    private final int[][] inputs;              // per node: value indices read
+    private final Tensor[] values;             // per value: (B, ...)
+    private final Tensor[] dvalues;            // per value: (B, ...) or null when no gradient flows there
+    private final boolean[] onPath;            // per value (0 = input: never)
+    private final int[][] zeroBefore;          // per node: gradient values to zero before its backward
+    private final Tensor[][] xs, dxs;          // per node: argument arrays handed to layers (no allocation)
+    private final List<Param> trainable = new ArrayList<>();
+    private final Tensor[] paramGrads;         // parallel to trainable
+    private final Arena scratch = new Arena("forward scratch");
+    private final Arena gradArena = new Arena("gradients");
+    private final BackwardArena held;
+    private final StepContext ctx;
+    private final Set<String> trainedNodes;
+
+    private Graph(Model model, Config cfg) {
+        this.model = model;
+        this.cfg = cfg;
+        this.spec = model.spec();
+        List<ModelSpec.Node> nodes = spec.nodes();
+        int n = nodes.size();
+        this.held = new BackwardArena(cfg.budgetBytes);
+        this.ctx = new StepContext(held, cfg.seed);
+        ctx.training = cfg.training;
+        ctx.freezeBatchNorm = cfg.freezeBatchNorm;
+        this.trainedNodes = cfg.rule.select(spec);
+
+        // value indices and shapes
+        java.util.Map<String, Integer> index = new java.util.HashMap<>();
+        index.put(ModelSpec.INPUT, 0);
+        Shape[] shapes = new Shape[n + 1];
+        shapes[0] = spec.input().withBatchPrefix(cfg.batch);
+        inputs = new int[n][];
+        for (int i = 0; i < n; i++) {
+            ModelSpec.Node node = nodes.get(i);
+            index.put(node.name(), i + 1);
+            shapes[i + 1] = spec.shape(node.name()).withBatchPrefix(cfg.batch);
+            inputs[i] = node.inputs().stream().mapToInt(index::get).toArray();
+        }
+
+        // trainable parameters and the backward path
+        onPath = new boolean[n + 1];
+        onPath[0] = cfg.inputGradient;
+        boolean[] trains = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            trains[i] = trainedNodes.contains(nodes.get(i).name());
+            boolean p = trains[i];
+            for (int v : inputs[i]) p |= onPath[v];
+            onPath[i + 1] = p;
+        }
+        List<Tensor> grads = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (!trains[i]) continue;
+            for (Param p : model.params()) {
+                if (p.node().equals(nodes.get(i).name()) && p.trainableKind()) {
+                    trainable.add(p);
+                    grads.add(gradArena.allocate("d" + p.name(), p.value().shape));
+                }
+            }
+        }
+        paramGrads = grads.toArray(new Tensor[0]);
+        gradArena.seal();
+
+        // runtime layers
+        layers = new Layer[n];
+        long heldF = 0, heldI = 0, ws = 0;
+        for (int i = 0; i < n; i++) {
+            ModelSpec.Node node = nodes.get(i);
+            layers[i] = build(node, trains[i]);
+            Shape[] in = new Shape[inputs[i].length];
+            boolean[] needIn = new boolean[in.length];
+            for (int j = 0; j < in.length; j++) {
+                in[j] = shapes[inputs[i][j]];
+                needIn[j] = onPath[inputs[i][j]];
+            }
+            layers[i].plan(in, shapes[i + 1], onPath[i + 1], trains[i], needIn, ctx);
+            heldF += layers[i].heldFloats();
+            heldI += layers[i].heldInts();
+            ws = Math.max(ws, layers[i].workspaceFloats());
+        }
+        held.ensureCapacity(heldF, heldI);
+
+        // scratch: activations and their gradients by lifetime. Steps: forward of node i at i + 1,
+        // loss at n + 1, backward of node i at 2n + 1 − i.
+        int[] lastUse = new int[n + 1];
+        int[] maxConsumer = new int[n + 1];
+        Arrays.fill(maxConsumer, -1);
+        for (int i = 0; i < n; i++) {
+            for (int v : inputs[i]) {
+                lastUse[v] = Math.max(lastUse[v], i + 1);
+                maxConsumer[v] = Math.max(maxConsumer[v], i);
+            }
+        }
+        int end = 2 * n + 2;
+        IntervalPlanner planner = new IntervalPlanner();
+        int[] valueReq = new int[n + 1];
+        int[] gradReq = new int[n + 1];
+        for (int v = 0; v <= n; v++) {
+            // input and output live for the whole step: callers write the one and read the other
+            int last = v == n || v == 0 ? end : Math.max(lastUse[v], v);
+            valueReq[v] = cfg.reuseScratch ? planner.add(shapes[v].size(), v, last) : planner.add(shapes[v].size(), 0, end);
+            gradReq[v] = -1;
+            if (onPath[v]) {
+                int first = v == n ? n + 1 : maxConsumer[v] >= 0 ? 2 * n + 1 - maxConsumer[v] : 2 * n + 2 - v;
+                gradReq[v] = cfg.reuseScratch ? planner.add(shapes[v].size(), first, 2 * n + 2 - v) : planner.add(shapes[v].size(), 0, end);
+            }
+        }
+        planner.solve();
+        values = new Tensor[n + 1];
+        dvalues = new Tensor[n + 1];
+        for (int v = 0; v <= n; v++) {
+            String nm = v == 0 ? ModelSpec.INPUT : nodes.get(v - 1).name();
+            values[v] = scratch.allocateAt(nm, shapes[v], planner.offset(valueReq[v]));
+            if (gradReq[v] >= 0) dvalues[v] = scratch.allocateAt("d" + nm, shapes[v], planner.offset(gradReq[v]));
+        }
+        ctx.workspace = ws > 0 ? scratch.allocateAt("workspace", Shape.of((int) ws), planner.total()) : null;
+        scratch.seal();
+
+        // which gradient buffers each node zeroes before its backward (it is their first writer)
+        zeroBefore = new int[n][];
+        xs = new Tensor[n][];
+        dxs = new Tensor[n][];
+        for (int i = 0; i < n; i++) {
+            List<Integer> z = new ArrayList<>();
+            for (int v : inputs[i]) if (onPath[v] && maxConsumer[v] == i && !z.contains(v)) z.add(v);
+            if (onPath[i + 1] && maxConsumer[i + 1] < 0 && i + 1 != n) z.add(i + 1);
+            zeroBefore[i] = z.stream().mapToInt(Integer::intValue).toArray();
+            xs[i] = new Tensor[inputs[i].length];
+            dxs[i] = new Tensor[inputs[i].length];
+            for (int j = 0; j < inputs[i].length; j++) {
+                xs[i][j] = values[inputs[i][j]];
+                dxs[i][j] = dvalues[inputs[i][j]];
+            }
+        }
+    }
+
+    public static Graph plan(Model model, Config cfg) {
+        return new Graph(model, cfg);
+    }
+
+    /** The same model and settings for another batch size: an explicit re-plan, never a silent one. */
+    public Graph replan(int batch) {
+        return new Graph(model, new Config(batch, cfg.rule, cfg.training, cfg.freezeBatchNorm, cfg.budgetBytes, cfg.seed,
+                cfg.reuseScratch, cfg.inputGradient));
+    }
+
+    private Layer build(ModelSpec.Node node, boolean train) {
+        String nm = node.name();
+        LayerSpec l = node.layer();
+        if (l instanceof LayerSpec.Conv c) {
+            return new Conv2d(nm, c.out(), c.k(), c.stride(), c.pad(), c.groups(), value(nm, "weight"), value(nm, "bias"),
+                    grad(nm, "weight", train), grad(nm, "bias", train));
+        } else if (l instanceof LayerSpec.BatchNorm b) {
+            return new BatchNorm2d(nm, b.eps(), b.momentum(), b.trackRunningStats(), value(nm, "weight"), value(nm, "bias"),
+                    grad(nm, "weight", train), grad(nm, "bias", train), value(nm, "running_mean"), value(nm, "running_var"));
+        } else if (l instanceof LayerSpec.Relu) {
+            return new Activation(nm, Float.POSITIVE_INFINITY);
+        } else if (l instanceof LayerSpec.Relu6) {
+            return new Activation(nm, 6f);
+        } else if (l instanceof LayerSpec.Add) {
+            return new Add(nm);
+        } else if (l instanceof LayerSpec.MaxPool p) {
+            return new Pool2d(nm, true, p.k(), p.stride(), p.pad());
+        } else if (l instanceof LayerSpec.AvgPool p) {
+            return new Pool2d(nm, false, p.k(), p.stride(), p.pad());
+        } else if (l instanceof LayerSpec.GlobalAvgPool) {
+            return new GlobalAvgPool(nm);
+        } else if (l instanceof LayerSpec.Flatten) {
+            return new Flatten(nm);
+        } else if (l instanceof LayerSpec.Linear lin) {
+            return new Linear(nm, lin.out(), value(nm, "weight"), value(nm, "bias"), grad(nm, "weight", train), grad(nm, "bias", train));
+        } else if (l instanceof LayerSpec.Dropout d) {
+            return new Dropout(nm, d.p());
+        }
+        throw new IllegalStateException("no runtime layer for " + l);
+    }
+
+    private Tensor value(String node, String suffix) {
+        Param p = model.paramOrNull(node + "." + suffix);
+        return p == null ? null : p.value();
+    }
+
+    private Tensor grad(String node, String suffix, boolean train) {
+        if (!train) return null;
+        Param p = model.paramOrNull(node + "." + suffix);
+        return p == null ? null : gradOf(p);
+    }
+
+    // ---------------------------------------------------------------- running
+
+    /** The input buffer (B, C, H, W); fill it, then call a forward method. */
+    public Tensor input() {
+        return values[0];
+    }
+
+    /** Copies a batch in, refusing any shape other than the planned one. */
+    public void setInput(float[] src, int off, Shape shape) {
+        if (!shape.equals(values[0].shape)) {
+            throw new ShapeMismatchException("graph of '" + spec.name() + "' was planned for input " + values[0].shape
+                    + " but got " + shape + "; shapes are fixed at planning — call replan(" + shape.dim(0)
+                    + ") for another batch size");
+        }
+        values[0].copyFrom(src, off);
+    }
+
+    /** The output buffer (B, classes), valid after a forward pass until the next one. */
+    public Tensor output() {
+        return values[values.length - 1];
+    }
+
+    /** Gradient of the loss with respect to the output (B, classes); written by {@link #lossAndGrad}. */
+    public Tensor outputGrad() {
+        return dvalues[dvalues.length - 1];
+    }
+
+    /** Gradient with respect to the input, after backward (needs {@link Config#inputGradient}). */
+    public Tensor inputGrad() {
+        if (dvalues[0] == null) throw new IllegalStateException("plan the graph with inputGradient to get the input gradient");
+        return dvalues[0];
+    }
+
+    /** Forward in training mode, keeping what backward needs. Starts a new step (drops held state). */
+    public void forwardTraining() {
+        held.clear();
+        ctx.training = cfg.training;
+        ctx.recording = true;
+        runForward();
+    }
+
+    /** Forward in eval mode (running BN statistics, no dropout), keeping nothing. */
+    public void forwardInference() {
+        held.clear();
+        ctx.training = false;
+        ctx.recording = false;
+        runForward();
+    }
+
+    private void runForward() {
+        for (int i = 0; i < layers.length; i++) layers[i].forward(values[i + 1], xs[i]);
+    }
+
+    /** Mean softmax cross-entropy of the output against labels[off .. off+B); writes the output gradient. */
+    public double lossAndGrad(int[] labels, int off) {
+        Tensor out = output();
+        if (out.shape.rank() != 2) throw new IllegalStateException("the output of '" + spec.name() + "' is " + out.shape + ", not (B, classes)");
+        Tensor d = dvalues[dvalues.length - 1];
+        return SoftmaxCrossEntropy.forwardBackward(out.data, out.offset, cfg.batch, out.shape.dim(1), labels, off,
+                d == null ? null : d.data, d == null ? 0 : d.offset);
+    }
+
+    /** Backward over the backward path in reverse order; adds into parameter gradients. */
+    public void backward() {
+        if (!ctx.recording) throw new IllegalStateException("backward() needs a forwardTraining() first");
+        for (int i = layers.length - 1; i >= 0; i--) {
+            if (!onPath[i + 1]) continue;
+            for (int v : zeroBefore[i]) dvalues[v].fill(0f);
+            layers[i].backward(dvalues[i + 1], dxs[i]);
+        }
+        ctx.recording = false;
+    }
+
+    /** Sets every parameter gradient to zero (one fill: they are contiguous). */
+    public void zeroGrads() {
+        if (gradArena.floats().length > 0) Arrays.fill(gradArena.floats(), 0f);
+    }
+
+    /** Σ g² over all parameter gradients, for global-norm clipping. */
+    public double gradSquaredNorm() {
+        float[] g = gradArena.floats();
+        return g.length == 0 ? 0 : Reduce.sumSqDiff(g, 0, g.length, 0f);
+    }
+
+    /** Scales all parameter gradients. */
+    public void scaleGrads(float s) {
+        float[] g = gradArena.floats();
+        if (g.length > 0) org.lance4j.kernel.Elementwise.scale(g, 0, g.length, s);
+    }
+
+    // ---------------------------------------------------------------- introspection
+
+    public Tensor gradOf(Param p) {
+        int i = trainable.indexOf(p);
+        if (i < 0) throw new IllegalArgumentException(p.name() + " is not trained in this graph");
+        return paramGrads[i];
+    }
+
+    public List<Param> trainable() {
+        return Collections.unmodifiableList(trainable);
+    }
+
+    public Set<String> trainedNodes() {
+        return trainedNodes;
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    public Config config() {
+        return cfg;
+    }
+
+    public BackwardArena held() {
+        return held;
+    }
+
+    public StepContext context() {
+        return ctx;
+    }
+
+    /** Per layer: bytes kept for backward in one training step (only layers that keep something). */
+    public List<HeldNeed> heldNeeds() {
+        List<HeldNeed> out = new ArrayList<>();
+        for (Layer l : layers) {
+            long b = 4 * (l.heldFloats() + l.heldInts());
+            if (b > 0) out.add(new HeldNeed(l.name, l.kind(), b));
+        }
+        return out;
+    }
+
+    /** Bytes the backward-held arena needs for one step: the planned peak. */
+    public long plannedHeldBytes() {
+        long b = 0;
+        for (HeldNeed h : heldNeeds()) b += h.bytes;
+        return b;
+    }
+
+    public long scratchBytes() {
+        return scratch.bytes();
+    }
+
+    /** Whether a node runs backward. */
+    public boolean onBackwardPath(String node) {
+        for (int i = 0; i < layers.length; i++) if (layers[i].name.equals(node)) return onPath[i + 1];
+        throw new IllegalArgumentException("no node " + node);
+    }
+
+    /** For tests: every activation buffer except input and output, set to NaN (needs reuseScratch = false). */
+    public void poisonActivations() {
+        if (cfg.reuseScratch) throw new IllegalStateException("poisoning needs a graph planned without scratch reuse");
+        for (int v = 1; v < values.length - 1; v++) values[v].fill(Float.NaN);
+    }
+}

@@ -1,0 +1,40 @@
+package org.lance4j.nn;
+
+import org.lance4j.tensor.BackwardArena;
+import org.lance4j.tensor.Tensor;
+
+/**
+ * What layers share during a step: the backward-held arena, one workspace region (im2col columns;
+ * only one layer runs at a time), the mode flags and the dropout generator. One per planned graph.
+ */
+public final class StepContext {
+    /** Everything kept from forward for backward. */
+    public final BackwardArena held;
+    /** Shared scratch, sized to the largest layer's need; contents do not survive a layer call. */
+    public Tensor workspace;
+    /** Training mode (PyTorch {@code model.train()}): BN batch statistics and dropout are active. */
+    public boolean training;
+    /** BN layers use and keep their running statistics even while training (the fine-tuning recipe). */
+    public boolean freezeBatchNorm;
+    /** Forward keeps what backward needs; false for inference passes. */
+    public boolean recording;
+    private long rng;
+
+    public StepContext(BackwardArena held, long seed) {
+        this.held = held;
+        this.rng = seed;
+    }
+
+    public void reseed(long seed) {
+        rng = seed;
+    }
+
+    /** SplitMix64: a uniform float in [0, 1) without allocating. */
+    public float nextFloat() {
+        long z = (rng += 0x9E3779B97F4A7C15L);
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z = z ^ (z >>> 31);
+        return (z >>> 40) * 0x1.0p-24f;
+    }
+}

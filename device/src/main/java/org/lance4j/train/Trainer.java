@@ -1,0 +1,48 @@
+package org.lance4j.train;
+
+import org.lance4j.graph.Graph;
+import org.lance4j.tensor.Shape;
+
+/**
+ * One training step on one batch — zero gradients, forward keeping what backward needs, loss,
+ * backward, optimizer — timed by part. Console-free: callers read the loss and the timer.
+ */
+public final class Trainer {
+    private final Graph graph;
+    private final Sgd sgd;
+    private final StepTimer timer;
+
+    public Trainer(Graph graph, Sgd sgd, int timerWindow) {
+        this.graph = graph;
+        this.sgd = sgd;
+        this.timer = new StepTimer(timerWindow);
+    }
+
+    /** @return the mean loss of the batch before the update */
+    public double step(float[] images, int imageOff, Shape batchShape, int[] labels, int labelOff) {
+        graph.setInput(images, imageOff, batchShape);
+        long t0 = System.nanoTime();
+        graph.zeroGrads();
+        graph.forwardTraining();
+        double loss = graph.lossAndGrad(labels, labelOff);
+        long t1 = System.nanoTime();
+        graph.backward();
+        long t2 = System.nanoTime();
+        sgd.step();
+        long t3 = System.nanoTime();
+        timer.record(t1 - t0, t2 - t1, t3 - t2);
+        return loss;
+    }
+
+    public StepTimer timer() {
+        return timer;
+    }
+
+    public Graph graph() {
+        return graph;
+    }
+
+    public Sgd optimizer() {
+        return sgd;
+    }
+}

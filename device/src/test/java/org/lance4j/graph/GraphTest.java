@@ -1,0 +1,176 @@
+package org.lance4j.graph;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.lance4j.tensor.BudgetExceededException;
+import org.lance4j.tensor.Shape;
+import org.lance4j.tensor.ShapeMismatchException;
+import org.lance4j.testutil.Rnd;
+
+/** Planning: the backward path, what is kept, scratch reuse, budgets, fixed shapes, the spec format. */
+class GraphTest {
+    static ModelSpec net() {
+        return NoAllocationTest.everyLayer();
+    }
+
+    private static Graph stepped(Graph.Config cfg, long seed) {
+        Model m = Model.initialized(net(), seed);
+        Graph g = Graph.plan(m, cfg);
+        Rnd r = new Rnd(seed);
+        g.input().copyFrom(r.uniform(g.input().size()), 0);
+        int[] y = new int[cfg.batch()];
+        g.zeroGrads();
+        g.forwardTraining();
+        g.lossAndGrad(y, 0);
+        g.backward();
+        return g;
+    }
+
+    @Test
+    void frozenPrefixKeepsNothingAndDoesNoBackwardWork() {
+        Graph g = Graph.plan(Model.initialized(net(), 1), Graph.Config.train(4, TrainableRule.lastConvs(1)).withFrozenBatchNorm());
+        // regular convs: c1, c2, pw — the last one is pw
+        assertEquals(List.of("pw", "fc"), List.copyOf(g.trainedNodes()));
+        for (String n : List.of("c1", "bn1", "r1", "c2", "add", "mp", "dw", "bn3", "r3")) assertFalse(g.onBackwardPath(n), n);
+        for (String n : List.of("pw", "bn4", "r4", "ap", "flat", "drop", "fc")) assertTrue(g.onBackwardPath(n), n);
+        // kept: pw's input (B·8·10·10 floats), bn4's invstd (16), r4's mask, dropout mask, fc's input
+        List<Graph.HeldNeed> needs = g.heldNeeds();
+        assertEquals(List.of("pw", "bn4", "r4", "drop", "fc"), needs.stream().map(Graph.HeldNeed::node).toList());
+        assertEquals(4L * 4 * 8 * 10 * 10, needs.get(0).bytes());
+        assertEquals(4L * 16, needs.get(1).bytes(), "frozen BN in eval mode keeps only invstd");
+        assertEquals(4L * ((4 * 16 * 10 * 10 + 31) / 32), needs.get(2).bytes(), "ReLU keeps one bit per element");
+    }
+
+    @Test
+    void measuredPeakEqualsThePlanAndFitsTheBudget() {
+        Graph.Config cfg = Graph.Config.train(4, TrainableRule.lastConvs(2));
+        Graph g = stepped(cfg, 2);
+        assertEquals(g.plannedHeldBytes(), g.held().peakBytes());
+        assertEquals(0, g.held().heldBytes(), "backward released everything");
+        long need = g.plannedHeldBytes();
+        Graph tight = stepped(cfg.withBudget(need), 2);
+        assertEquals(need, tight.held().peakBytes());
+        Model m = Model.initialized(net(), 2);
+        Graph small = Graph.plan(m, cfg.withBudget(need - 4));
+        small.input().fill(0.1f);
+        BudgetExceededException e = assertThrows(BudgetExceededException.class, small::forwardTraining);
+        assertEquals("fc", e.owner, "the last layer to reserve is the one that does not fit");
+        assertTrue(small.held().peakBytes() <= need - 4, "the budget was never exceeded");
+    }
+
+    @Test
+    void scratchReuseChangesNothingAndBackwardReadsOnlyHeldState() {
+        Graph.Config cfg = Graph.Config.train(4, TrainableRule.all());
+        Graph reuse = stepped(cfg, 3);
+        Model m = Model.initialized(net(), 3);
+        Graph plain = Graph.plan(m, cfg.withoutScratchReuse());
+        Rnd r = new Rnd(3);
+        plain.input().copyFrom(r.uniform(plain.input().size()), 0);
+        plain.zeroGrads();
+        plain.forwardTraining();
+        plain.poisonActivations();   // backward must not read a forward activation
+        plain.lossAndGrad(new int[4], 0);
+        plain.backward();
+        for (int i = 0; i < reuse.trainable().size(); i++) {
+            float[] a = reuse.gradOf(reuse.trainable().get(i)).toArray();
+            float[] b = plain.gradOf(plain.trainable().get(i)).toArray();
+            for (float v : b) assertFalse(Float.isNaN(v), "NaN reached " + plain.trainable().get(i).name());
+            assertArrayEquals(a, b, reuse.trainable().get(i).name());
+        }
+        assertTrue(reuse.scratchBytes() < plain.scratchBytes(), "lifetime planning saves scratch memory");
+    }
+
+    @Test
+    void batchShapeIsFixedAndReplanningIsExplicit() {
+        Graph g = Graph.plan(Model.initialized(net(), 4), Graph.Config.train(4, TrainableRule.all()));
+        float[] x = new float[2 * 3 * 20 * 20];
+        ShapeMismatchException e = assertThrows(ShapeMismatchException.class, () -> g.setInput(x, 0, Shape.of(2, 3, 20, 20)));
+        assertTrue(e.getMessage().contains("replan(2)"), e.getMessage());
+        Graph g2 = g.replan(2);
+        g2.setInput(x, 0, Shape.of(2, 3, 20, 20));
+        g2.forwardInference();
+        assertEquals(Shape.of(2, 10), g2.output().shape);
+        assertEquals(0, g2.held().peakBytes(), "inference keeps nothing");
+    }
+
+    @Test
+    void inferenceUsesRunningStatisticsAndIsDeterministic() {
+        Model m = Model.initialized(net(), 5);
+        Graph g = Graph.plan(m, Graph.Config.inference(3));
+        g.input().copyFrom(new Rnd(5).uniform(g.input().size()), 0);
+        g.forwardInference();
+        float[] a = g.output().toArray();
+        g.forwardInference();
+        assertArrayEquals(a, g.output().toArray());
+        assertTrue(g.trainable().isEmpty());
+    }
+
+    @Test
+    void specTextRoundTripsAndErrorsNameTheLine() {
+        ModelSpec s = net();
+        ModelSpec back = ModelSpec.parse(s.toText());
+        assertEquals(s.toText(), back.toText());
+        assertEquals(s, back);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ModelSpec.parse("lance4j-spec 1\nname x\ninput 3 8 8\nc1 = conv out=4 k=3 s=1 p=1 g=1 bias=0 : nothere\n"));
+        assertTrue(e.getMessage().contains("line 4") && e.getMessage().contains("nothere"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ModelSpec.parse("lance4j-spec 2\nname x\ninput 3 8 8\n"));
+        assertTrue(e.getMessage().contains("version 2"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> ModelSpec.parse("lance4j-spec 1\nname x\ninput 3 8 8\nfc = linear out=3 bias=1 : input\n"));
+        assertTrue(e.getMessage().contains("flatten"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> ModelSpec.parse("lance4j-spec 1\nname x\ninput 3 8 8\nc = conv out=4 k=3 s=1 p=1 g=2 bias=0 : input\n"));
+        assertTrue(e.getMessage().contains("divisible"), e.getMessage());
+    }
+
+    @Test
+    void trainableRuleFollowsThePaper() {
+        SpecBuilder b = new SpecBuilder("r", 3, 8, 8);
+        String x = b.conv("c1", ModelSpec.INPUT, 4, 3, 1, 1, 1, false);
+        x = b.conv("dw1", b.bn("bn1", x), 4, 3, 1, 1, 4, false);
+        x = b.conv("c2", x, 8, 1, 1, 0, 1, false);
+        x = b.conv("dw2", b.bn("bn2", x), 8, 3, 1, 1, 8, false);
+        x = b.conv("c3", x, 8, 1, 1, 0, 1, false);
+        b.linear("head", b.gap("gap", x), 3, true);
+        ModelSpec s = b.build();
+        assertEquals(List.of("c2", "c3", "head"), List.copyOf(TrainableRule.lastConvs(2).select(s)));
+        assertEquals(List.of("c2", "dw2", "c3", "head"), List.copyOf(TrainableRule.lastConvs(2).withDepthwise().select(s)));
+        assertEquals(List.of("c2", "bn2", "c3", "head"), List.copyOf(TrainableRule.lastConvs(2).withBatchNorm().select(s)));
+        assertEquals(List.of("head"), List.copyOf(TrainableRule.lastConvs(0).select(s)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainableRule.lastConvs(4).select(s));
+        assertTrue(e.getMessage().contains("only 3"), e.getMessage());
+    }
+
+    /** Same seed, same data: bit-identical parameters, whatever the JIT did in between. */
+    @Test
+    void trainingIsReproducibleBitForBit() {
+        float[][] runs = new float[2][];
+        for (int run = 0; run < 2; run++) {
+            Model m = Model.initialized(net(), 9);
+            Graph g = Graph.plan(m, Graph.Config.train(4, TrainableRule.all()));
+            org.lance4j.train.Trainer t = new org.lance4j.train.Trainer(g,
+                    new org.lance4j.train.Sgd(g, org.lance4j.train.SgdConfig.paperFineTuning(5)), 4);
+            Rnd r = new Rnd(9);
+            float[] x = r.uniform(g.input().size());
+            int[] y = {1, 2, 3, 4};
+            for (int s = 0; s < 5; s++) t.step(x, 0, g.input().shape, y, 0);
+            runs[run] = m.storage().clone();
+        }
+        assertArrayEquals(runs[0], runs[1]);
+    }
+
+    @Test
+    void parameterCountMatchesTheDefinition() {
+        Model m = new Model(net());
+        // c1 8·3·9, bn1 16, c2 8·8·9, bn2 16, dw 8·9, bn3 16, pw 16·8 + 16, bn4 32, fc 10·(16·5·5) + 10
+        long expected = 216 + 16 + 576 + 16 + 72 + 16 + 144 + 32 + 4010;
+        assertEquals(expected, m.parameterCount());
+    }
+}

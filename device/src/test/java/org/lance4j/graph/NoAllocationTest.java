@@ -1,0 +1,75 @@
+package org.lance4j.graph;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import org.junit.jupiter.api.Test;
+import org.lance4j.kernel.Vec;
+import org.lance4j.tensor.Shape;
+import org.lance4j.testutil.Rnd;
+import org.lance4j.train.Sgd;
+import org.lance4j.train.SgdConfig;
+import org.lance4j.train.Trainer;
+
+/**
+ * A steady-state training step allocates nothing on the heap. Measured with the thread's allocated
+ * byte counter over consecutive steps after warm-up (until the JIT has compiled the kernels: Vector
+ * API code is boxed, and allocates, until C2 intrinsifies it). The network uses every layer kind, with rows wide enough (10 after pooling) that every vector loop runs at 128 and 256 bits.
+ */
+class NoAllocationTest {
+    /** Bytes per step tolerated: none. The counter itself is exact for the calling thread. */
+    static final long ALLOWANCE_PER_STEP = 0;
+    static final int MEASURED_STEPS = 20;
+    static final int MAX_WARMUP_ROUNDS = 60;
+
+    static ModelSpec everyLayer() {
+        SpecBuilder b = new SpecBuilder("alloc-net", 3, 20, 20);
+        String x = b.relu("r1", b.bn("bn1", b.conv("c1", ModelSpec.INPUT, 8, 3, 1, 1, 1, false)));
+        String y = b.bn("bn2", b.conv("c2", x, 8, 3, 1, 1, 1, false));
+        x = b.relu("r2", b.add("add", y, x));
+        x = b.maxPool("mp", x, 2, 2, 0);
+        x = b.relu6("r3", b.bn("bn3", b.conv("dw", x, 8, 3, 1, 1, 8, false)));
+        x = b.relu("r4", b.bn("bn4", b.conv("pw", x, 16, 1, 1, 0, 1, true)));
+        x = b.avgPool("ap", x, 2, 2, 0);
+        x = b.dropout("drop", b.flatten("flat", x), 0.2f);
+        b.linear("fc", x, 10, true);
+        return b.build();
+    }
+
+    private static long stepsAllocation(Trainer t, float[] images, Shape shape, int[] labels, int steps) {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long tid = Thread.currentThread().getId();
+        long before = mx.getThreadAllocatedBytes(tid);
+        for (int i = 0; i < steps; i++) t.step(images, 0, shape, labels, 0);
+        return mx.getThreadAllocatedBytes(tid) - before;
+    }
+
+    private static void assertStepAllocatesNothing(Graph.Config cfg, String what) {
+        Model m = Model.initialized(everyLayer(), 3);
+        Graph g = Graph.plan(m, cfg);
+        Trainer t = new Trainer(g, new Sgd(g, SgdConfig.paperFineTuning(10)), 16);
+        Rnd r = new Rnd(4);
+        Shape shape = g.input().shape;
+        float[] images = r.uniform(shape.size());
+        int[] labels = new int[shape.dim(0)];
+        for (int i = 0; i < labels.length; i++) labels[i] = r.nextInt(10);
+        long last = -1;
+        for (int round = 0; round < MAX_WARMUP_ROUNDS; round++) {
+            last = stepsAllocation(t, images, shape, labels, MEASURED_STEPS);
+            if (last <= ALLOWANCE_PER_STEP * MEASURED_STEPS) break;
+        }
+        System.out.printf("no-allocation [%s] %s: %d bytes over %d steps%n", Vec.describe(), what, last, MEASURED_STEPS);
+        assertTrue(last <= ALLOWANCE_PER_STEP * MEASURED_STEPS, what + ": " + last + " bytes allocated over "
+                + MEASURED_STEPS + " steady-state steps (allowed " + ALLOWANCE_PER_STEP + " per step)");
+    }
+
+    @Test
+    void fullTrainingStepAllocatesNothing() {
+        assertStepAllocatesNothing(Graph.Config.train(8, TrainableRule.all()), "all layers trained");
+    }
+
+    @Test
+    void fineTuningStepAllocatesNothing() {
+        assertStepAllocatesNothing(Graph.Config.train(8, TrainableRule.lastConvs(2)).withFrozenBatchNorm(), "last 2 convs + head");
+    }
+}
