@@ -98,7 +98,6 @@ public final class Depthwise {
     static void forwardVector(float[] x, int xOff, int h, int w, float[] wt, int wOff, int k, int p,
                               float[] y, int yOff) {
         int oh = h + 2 * p - k + 1, ow = w + 2 * p - k + 1;
-        final int l = S.length();
         java.util.Arrays.fill(y, yOff, yOff + oh * ow, 0f);
         for (int oy = 0; oy < oh; oy++) {
             int yr = yOff + oy * ow;
@@ -109,14 +108,7 @@ public final class Depthwise {
                 for (int j = 0; j < k; j++) {
                     int x0 = Math.max(0, p - j), x1 = Math.min(ow, w + p - j);
                     if (x1 <= x0) continue;
-                    float wv = wt[wOff + i * k + j];
-                    FloatVector vw = FloatVector.broadcast(S, wv);
-                    int n = x1 - x0, q = 0, nv = n - n % l;
-                    int ys = yr + x0, xs = xr + x0 + j;
-                    for (; q < nv; q += l) {
-                        vw.fma(FloatVector.fromArray(S, x, xs + q), FloatVector.fromArray(S, y, ys + q)).intoArray(y, ys + q);
-                    }
-                    for (; q < n; q++) y[ys + q] += wv * x[xs + q];
+                    Elementwise.axpy(wt[wOff + i * k + j], x, xr + x0 + j, y, yr + x0, x1 - x0);
                 }
             }
         }
@@ -154,7 +146,6 @@ public final class Depthwise {
     static void backwardInputVector(float[] dy, int dyOff, int h, int w, float[] wt, int wOff, int k, int p,
                                     float[] dx, int dxOff) {
         int oh = h + 2 * p - k + 1, ow = w + 2 * p - k + 1;
-        final int l = S.length();
         for (int oy = 0; oy < oh; oy++) {
             int dr = dyOff + oy * ow;
             for (int i = 0; i < k; i++) {
@@ -164,14 +155,7 @@ public final class Depthwise {
                 for (int j = 0; j < k; j++) {
                     int x0 = Math.max(0, p - j), x1 = Math.min(ow, w + p - j);
                     if (x1 <= x0) continue;
-                    float wv = wt[wOff + i * k + j];
-                    FloatVector vw = FloatVector.broadcast(S, wv);
-                    int n = x1 - x0, q = 0, nv = n - n % l;
-                    int ds = dr + x0, xs = xr + x0 + j;
-                    for (; q < nv; q += l) {
-                        vw.fma(FloatVector.fromArray(S, dy, ds + q), FloatVector.fromArray(S, dx, xs + q)).intoArray(dx, xs + q);
-                    }
-                    for (; q < n; q++) dx[xs + q] += wv * dy[ds + q];
+                    Elementwise.axpy(wt[wOff + i * k + j], dy, dr + x0, dx, xr + x0 + j, x1 - x0);
                 }
             }
         }

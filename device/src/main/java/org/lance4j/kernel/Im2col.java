@@ -1,8 +1,5 @@
 package org.lance4j.kernel;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
-
 /**
  * im2col / col2im for one image. Legend: C = channels, H, W = input size, K = kernel, S = stride,
  * P = padding, OH, OW = output size. {@code col} is (C·K·K, OH·OW) with rows in (c, kh, kw) order, so
@@ -10,11 +7,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>The fast path copies each contiguous run of a stride-1 row with {@link System#arraycopy} (a
  * memmove intrinsic that already uses the widest vectors; a Vector API loop would only match it) and
- * accumulates col2im runs with Vector API adds. Strided rows are gathers and stay scalar in both paths.
+ * accumulates col2im runs with the vector axpy kernel. Strided rows are gathers and stay scalar in both paths.
  */
 public final class Im2col {
-    private static final VectorSpecies<Float> S = Vec.F;
-
     private Im2col() { }
 
     public static int outSize(int in, int k, int s, int p) {
@@ -125,7 +120,6 @@ public final class Im2col {
     static void col2imFast(float[] col, int colOff, int c, int h, int w, int k, int s, int p,
                            float[] dx, int dxOff) {
         int oh = outSize(h, k, s, p), ow = outSize(w, k, s, p);
-        final int l = S.length();
         int r = 0;
         for (int ch = 0; ch < c; ch++) {
             int plane = dxOff + ch * h * w;
@@ -138,13 +132,7 @@ public final class Im2col {
                         int src = base + oy * ow;
                         int dst = plane + (oy * s + i - p) * w - p + j;
                         if (s == 1) {
-                            int n = x1 - x0, q = 0, nv = n - n % l;
-                            int sp = src + x0, dp = dst + x0;
-                            for (; q < nv; q += l) {
-                                FloatVector.fromArray(S, dx, dp + q).add(FloatVector.fromArray(S, col, sp + q))
-                                        .intoArray(dx, dp + q);
-                            }
-                            for (; q < n; q++) dx[dp + q] += col[sp + q];
+                            Elementwise.axpy(1f, col, src + x0, dx, dst + x0, x1 - x0);
                         } else {
                             for (int ox = x0; ox < x1; ox++) dx[dst + ox * s] += col[src + ox];
                         }
