@@ -5,6 +5,7 @@ import org.lance4j.kernel.Elementwise;
 import org.lance4j.kernel.Gemm;
 import org.lance4j.kernel.Im2col;
 import org.lance4j.kernel.Reduce;
+import org.lance4j.kernel.Transpose;
 import org.lance4j.tensor.Shape;
 import org.lance4j.tensor.Tensor;
 
@@ -60,9 +61,15 @@ public final class Conv2d extends Layer {
         return trainParams ? in[0].size() : 0;
     }
 
+    /**
+     * General path: col (C·K·K, OH·OW) and, for the weight gradient, its transpose beside it.
+     * Direct 1×1 path: the transposed input of one image (H·W, C), for the weight gradient.
+     */
     @Override
     public long workspaceFloats() {
-        return depthwise || direct ? 0 : (long) c * k * k * oh * ow;
+        if (depthwise) return 0;
+        if (direct) return dw != null ? (long) c * h * wd : 0;
+        return (dw != null ? 2L : 1L) * c * k * k * oh * ow;
     }
 
     @Override
@@ -121,9 +128,10 @@ public final class Conv2d extends Layer {
                     }
                 }
             } else if (direct) {
+                if (dw != null) Transpose.transpose(saved.data, xo, c, hw, ctx.workspace.data, ctx.workspace.offset);
                 for (int g = 0; g < groups; g++) {
-                    if (dw != null) {
-                        Gemm.nt(og, cg, hw, gd, go + g * og * hw, hw, saved.data, xo + g * cg * hw, hw,
+                    if (dw != null) {   // dW_g (og, cg) += dY_g (og, HW) · Xᵀ (HW, C)[:, g·cg ..]
+                        Gemm.nn(og, cg, hw, gd, go + g * og * hw, hw, ctx.workspace.data, ctx.workspace.offset + g * cg, c,
                                 dw.data, dw.offset + g * og * cg, cg, true);
                     }
                     if (dx != null) {
@@ -135,9 +143,12 @@ public final class Conv2d extends Layer {
                 float[] ws = ctx.workspace.data;
                 int wo = ctx.workspace.offset;
                 if (dw != null) {
+                    // colᵀ (OH·OW, C·K·K) sits after col in the workspace; dW_g += dY_g · colᵀ[:, group g]
+                    int colT = wo + c * k * k * ohw;
                     Im2col.im2col(saved.data, xo, c, h, wd, k, stride, pad, ws, wo);
+                    Transpose.transpose(ws, wo, c * k * k, ohw, ws, colT);
                     for (int g = 0; g < groups; g++) {
-                        Gemm.nt(og, ckk, ohw, gd, go + g * og * ohw, ohw, ws, wo + g * ckk * ohw, ohw,
+                        Gemm.nn(og, ckk, ohw, gd, go + g * og * ohw, ohw, ws, colT + g * ckk, c * k * k,
                                 dw.data, dw.offset + g * og * ckk, ckk, true);
                     }
                 }

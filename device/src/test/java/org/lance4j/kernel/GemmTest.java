@@ -93,6 +93,21 @@ class GemmTest {
         Assert.close("NN vs double", exact, c1, GEMM_ATOL, GEMM_RTOL);
     }
 
+    @Test
+    void blockedTransposeMatchesDefinition() {
+        Rnd r = new Rnd(3);
+        int cases = 0;
+        for (int rows : new int[] {1, 5, 31, 32, 33, 70}) {
+            for (int cols : new int[] {1, 7, 32, 65}) {
+                float[] x = r.uniform(3 + rows * cols), t = new float[rows * cols + 2];
+                Transpose.transpose(x, 3, rows, cols, t, 1);
+                for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) assertEquals(x[3 + i * cols + j], t[1 + j * rows + i]);
+                cases++;
+            }
+        }
+        assertEquals(24, cases);
+    }
+
     static float[] transpose(float[] x, int rows, int cols) {
         float[] t = new float[x.length];
         for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) t[j * rows + i] = x[i * cols + j];
