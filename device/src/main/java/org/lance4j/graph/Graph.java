@@ -50,9 +50,11 @@ public final class Graph {
      * @param reuseScratch    place activations by lifetime (false gives every buffer its own memory;
      *                        for tests that poison dead activations)
      * @param inputGradient   also compute the gradient of the input (gradient checks, attribution)
+     * @param output          the node whose output is the graph's output (null: the last node); nodes it
+     *                        does not depend on (other tasks' heads) are not run, planned or trained
      */
     public record Config(int batch, TrainableRule rule, boolean training, boolean freezeBatchNorm, long budgetBytes,
-                         long seed, boolean reuseScratch, boolean inputGradient) {
+                         long seed, boolean reuseScratch, boolean inputGradient, String output) {
         public Config {
             if (batch < 1) throw new IllegalArgumentException("--batch must be ≥ 1, got " + batch);
             if (budgetBytes <= 0) throw new IllegalArgumentException("--budget must be positive, got " + budgetBytes);
@@ -60,32 +62,41 @@ public final class Graph {
 
         /** Training with full backprop of every parameter and no budget (pretraining). */
         public static Config train(int batch, TrainableRule rule) {
-            return new Config(batch, rule, true, false, Long.MAX_VALUE, 233, true, false);
+            return new Config(batch, rule, true, false, Long.MAX_VALUE, 233, true, false, null);
         }
 
         /** Inference only. */
         public static Config inference(int batch) {
-            return new Config(batch, TrainableRule.none(), false, false, Long.MAX_VALUE, 0, true, false);
+            return new Config(batch, TrainableRule.none(), false, false, Long.MAX_VALUE, 0, true, false, null);
         }
 
         public Config withBudget(long bytes) {
-            return new Config(batch, rule, training, freezeBatchNorm, bytes, seed, reuseScratch, inputGradient);
+            return new Config(batch, rule, training, freezeBatchNorm, bytes, seed, reuseScratch, inputGradient, output);
         }
 
         public Config withFrozenBatchNorm() {
-            return new Config(batch, rule, training, true, budgetBytes, seed, reuseScratch, inputGradient);
+            return new Config(batch, rule, training, true, budgetBytes, seed, reuseScratch, inputGradient, output);
         }
 
         public Config withoutScratchReuse() {
-            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, false, inputGradient);
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, false, inputGradient, output);
         }
 
         public Config withInputGradient() {
-            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, true);
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, true, output);
         }
 
         public Config withSeed(long s) {
-            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, s, reuseScratch, inputGradient);
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, s, reuseScratch, inputGradient, output);
+        }
+
+        /** Which node is the output (a task's head in a multi-head network). */
+        public Config withOutput(String node) {
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, node);
+        }
+
+        public Config withBatch(int b) {
+            return new Config(b, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, output);
         }
     }
 
@@ -114,13 +125,15 @@ public final class Graph {
         this.model = model;
         this.cfg = cfg;
         this.spec = model.spec();
-        List<ModelSpec.Node> nodes = spec.nodes();
+        List<ModelSpec.Node> nodes = activeNodes(spec, cfg.output);
         int n = nodes.size();
         this.held = new BackwardArena(cfg.budgetBytes);
         this.ctx = new StepContext(held, cfg.seed);
         ctx.training = cfg.training;
         ctx.freezeBatchNorm = cfg.freezeBatchNorm;
-        this.trainedNodes = cfg.rule.select(spec);
+        Set<String> selected = new java.util.LinkedHashSet<>(cfg.rule.select(spec));
+        selected.retainAll(nodes.stream().map(ModelSpec.Node::name).toList());
+        this.trainedNodes = Collections.unmodifiableSet(selected);
 
         // value indices and shapes
         java.util.Map<String, Integer> index = new java.util.HashMap<>();
@@ -231,14 +244,31 @@ public final class Graph {
         }
     }
 
+    /** The output node and the nodes it depends on, in definition order (all nodes when output is null). */
+    static List<ModelSpec.Node> activeNodes(ModelSpec spec, String output) {
+        if (output == null) return spec.nodes();
+        spec.shape(output); // refuses an unknown name
+        Set<String> need = new java.util.HashSet<>();
+        need.add(output);
+        List<ModelSpec.Node> all = spec.nodes();
+        for (int i = all.size() - 1; i >= 0; i--) {
+            if (need.contains(all.get(i).name())) need.addAll(all.get(i).inputs());
+        }
+        List<ModelSpec.Node> out = new ArrayList<>();
+        for (ModelSpec.Node nd : all) {
+            if (need.contains(nd.name())) out.add(nd);
+            if (nd.name().equals(output)) break;
+        }
+        return out;
+    }
+
     public static Graph plan(Model model, Config cfg) {
         return new Graph(model, cfg);
     }
 
     /** The same model and settings for another batch size: an explicit re-plan, never a silent one. */
     public Graph replan(int batch) {
-        return new Graph(model, new Config(batch, cfg.rule, cfg.training, cfg.freezeBatchNorm, cfg.budgetBytes, cfg.seed,
-                cfg.reuseScratch, cfg.inputGradient));
+        return new Graph(model, cfg.withBatch(batch));
     }
 
     private Layer build(ModelSpec.Node node, boolean train) {

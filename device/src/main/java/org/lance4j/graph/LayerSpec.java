@@ -81,9 +81,13 @@ public sealed interface LayerSpec {
             return new BatchNorm(1e-5f, 0.1f, true, true);
         }
 
+        /** (C, H, W) normalizes per channel over batch and space; (F) per feature over the batch (BatchNorm1d). */
         @Override
         public Shape outShape(Shape[] in) {
-            return need4(in[0], "bn");
+            if (in[0].rank() != 3 && in[0].rank() != 1) {
+                throw new IllegalArgumentException("bn needs a (C, H, W) or (F) input per item, got " + in[0]);
+            }
+            return in[0];
         }
 
         @Override

@@ -167,6 +167,22 @@ class GraphTest {
     }
 
     @Test
+    void outputSelectionRunsOnlyThatHeadsAncestors() {
+        SpecBuilder b = new SpecBuilder("two-heads", 2, 4, 4);
+        String f = b.flatten("flat", b.relu("r", b.conv("c", ModelSpec.INPUT, 3, 3, 1, 1, 1, false)));
+        b.linear("head0", f, 2, true);
+        b.linear("head1", f, 5, true);
+        Model m = Model.initialized(b.build(), 1);
+        Graph g0 = Graph.plan(m, Graph.Config.train(3, TrainableRule.lastConvs(1)).withOutput("head0"));
+        Graph g1 = Graph.plan(m, Graph.Config.train(3, TrainableRule.lastConvs(1)).withOutput("head1"));
+        assertEquals(List.of("c", "head0"), List.copyOf(g0.trainedNodes()));
+        assertEquals(List.of("c", "head1"), List.copyOf(g1.trainedNodes()));
+        assertEquals(Shape.of(3, 2), g0.output().shape);
+        assertEquals(Shape.of(3, 5), g1.output().shape);
+        assertThrows(IllegalArgumentException.class, () -> Graph.plan(m, Graph.Config.inference(1).withOutput("nope")));
+    }
+
+    @Test
     void parameterCountMatchesTheDefinition() {
         Model m = new Model(net());
         // c1 8·3·9, bn1 16, c2 8·8·9, bn2 16, dw 8·9, bn3 16, pw 16·8 + 16, bn4 32, fc 10·(16·5·5) + 10
