@@ -121,6 +121,24 @@ public final class BatchLoader {
         return norm;
     }
 
+    /**
+     * Normalizes items [from, from + count) of a dataset, in order and without augmentation, into dst
+     * at dstOff, (count, C, H, W) — for evaluation, which must see every item.
+     */
+    public static void fill(Dataset d, Normalization norm, int from, int count, float[] dst, int dstOff, int[] labels) {
+        int c = d.itemShape().dim(0), hw = d.itemShape().dim(1) * d.itemShape().dim(2);
+        byte[] px = d.pixels();
+        for (int b = 0; b < count; b++) {
+            int i = from + b;
+            labels[b] = d.label(i);
+            for (int ch = 0; ch < c; ch++) {
+                float sc = 1f / (255f * norm.std()[ch]), sh = -norm.mean()[ch] / norm.std()[ch];
+                int src = (i * c + ch) * hw, o = dstOff + (b * c + ch) * hw;
+                for (int q = 0; q < hw; q++) dst[o + q] = (px[src + q] & 0xFF) * sc + sh;
+            }
+        }
+    }
+
     static int[] permutation(int n, SplittableRandom r) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) p[i] = i;

@@ -64,10 +64,11 @@ public final class Conv2d extends Layer {
     /**
      * General path: col (C·K·K, OH·OW) and, for the weight gradient, its transpose beside it.
      * Direct 1×1 path: the transposed input of one image (H·W, C), for the weight gradient.
+     * Depthwise: the phase planes of one channel ({@link Depthwise#workspaceFloats}).
      */
     @Override
     public long workspaceFloats() {
-        if (depthwise) return 0;
+        if (depthwise) return Depthwise.workspaceFloats(h, wd, k, stride, pad);
         if (direct) return dw != null ? (long) c * h * wd : 0;
         return (dw != null ? 2L : 1L) * c * k * k * oh * ow;
     }
@@ -75,13 +76,14 @@ public final class Conv2d extends Layer {
     @Override
     public void forward(Tensor y, Tensor[] xs) {
         Tensor x = xs[0];
-        float[] xd = x.data, yd = y.data, wdata = w.data, ws = depthwise || direct ? null : ctx.workspace.data;
+        float[] xd = x.data, yd = y.data, wdata = w.data, ws = direct ? null : ctx.workspace.data;
         int ohw = oh * ow, hw = h * wd;
         for (int n = 0; n < bsz; n++) {
             int xo = x.offset + n * c * hw, yo = y.offset + n * outChannels * ohw;
             if (depthwise) {
                 for (int ch = 0; ch < c; ch++) {
-                    Depthwise.forward(xd, xo + ch * hw, h, wd, wdata, w.offset + ch * k * k, k, stride, pad, yd, yo + ch * ohw);
+                    Depthwise.forward(xd, xo + ch * hw, h, wd, wdata, w.offset + ch * k * k, k, stride, pad, yd, yo + ch * ohw,
+                            ws, ctx.workspace.offset);
                 }
             } else if (direct) {
                 for (int g = 0; g < groups; g++) {
@@ -120,11 +122,11 @@ public final class Conv2d extends Layer {
                 for (int ch = 0; ch < c; ch++) {
                     if (dw != null) {
                         Depthwise.backwardWeight(saved.data, xo + ch * hw, h, wd, gd, go + ch * ohw, k, stride, pad,
-                                dw.data, dw.offset + ch * k * k);
+                                dw.data, dw.offset + ch * k * k, ctx.workspace.data, ctx.workspace.offset);
                     }
                     if (dx != null) {
                         Depthwise.backwardInput(gd, go + ch * ohw, h, wd, wdata, w.offset + ch * k * k, k, stride, pad,
-                                dx.data, dxo + ch * hw);
+                                dx.data, dxo + ch * hw, ctx.workspace.data, ctx.workspace.offset);
                     }
                 }
             } else if (direct) {

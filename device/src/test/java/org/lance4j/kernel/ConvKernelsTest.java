@@ -50,36 +50,40 @@ class ConvKernelsTest {
     }
 
     @Test
-    void depthwiseVectorMatchesScalar() {
+    void depthwisePhasedMatchesScalar() {
         Rnd r = new Rnd(4);
         int cases = 0;
         for (int h : new int[] {1, 3, 4, 7, 12}) {
             for (int w : new int[] {1, 2, 5, 8, 9, 17, 33}) {
                 for (int k : new int[] {1, 3, 5}) {
-                    for (int p = 0; p <= k / 2; p++) {
-                        if (h + 2 * p < k || w + 2 * p < k) continue;
-                        int oh = h + 2 * p - k + 1, ow = w + 2 * p - k + 1;
-                        float[] x = r.uniform(1 + h * w), wt = r.uniform(k * k), dy = r.uniform(oh * ow);
-                        float[] ys = new float[oh * ow + 3], yv = r.uniform(oh * ow + 3);
-                        System.arraycopy(ys, oh * ow, yv, oh * ow, 3); // the tail stays untouched in both
-                        Depthwise.forwardScalar(x, 1, h, w, wt, 0, k, 1, p, ys, 0);
-                        Depthwise.forwardVector(x, 1, h, w, wt, 0, k, p, yv, 0);
-                        String what = "h=" + h + " w=" + w + " k=" + k + " p=" + p;
-                        Assert.close("dw forward " + what, ys, yv, SUM_ATOL, SUM_RTOL);
-                        float[] dws = r.uniform(k * k), dwv = dws.clone();
-                        Depthwise.backwardWeightScalar(x, 1, h, w, dy, 0, k, 1, p, dws, 0);
-                        Depthwise.backwardWeightVector(x, 1, h, w, dy, 0, k, p, dwv, 0);
-                        Assert.close("dw dW " + what, dws, dwv, SUM_ATOL, SUM_RTOL);
-                        float[] dxs = r.uniform(h * w), dxv = dxs.clone();
-                        Depthwise.backwardInputScalar(dy, 0, h, w, wt, 0, k, 1, p, dxs, 0);
-                        Depthwise.backwardInputVector(dy, 0, h, w, wt, 0, k, p, dxv, 0);
-                        Assert.close("dw dX " + what, dxs, dxv, SUM_ATOL, SUM_RTOL);
-                        cases++;
+                    for (int s : new int[] {1, 2, 3}) {
+                        for (int p = 0; p <= k / 2; p++) {
+                            if (h + 2 * p < k || w + 2 * p < k) continue;
+                            int oh = Im2col.outSize(h, k, s, p), ow = Im2col.outSize(w, k, s, p);
+                            float[] x = r.uniform(1 + h * w), wt = r.uniform(k * k), dy = r.uniform(oh * ow);
+                            // garbage in the workspace must not leak into results
+                            float[] ws = r.uniform(3 + Depthwise.workspaceFloats(h, w, k, s, p));
+                            float[] ys = new float[oh * ow + 3], yv = r.uniform(oh * ow + 3);
+                            System.arraycopy(ys, oh * ow, yv, oh * ow, 3); // the tail stays untouched in both
+                            Depthwise.forwardScalar(x, 1, h, w, wt, 0, k, s, p, ys, 0);
+                            Depthwise.forwardPhased(x, 1, h, w, wt, 0, k, s, p, yv, 0, ws, 3);
+                            String what = "h=" + h + " w=" + w + " k=" + k + " s=" + s + " p=" + p;
+                            Assert.close("dw forward " + what, ys, yv, SUM_ATOL, SUM_RTOL);
+                            float[] dws = r.uniform(k * k), dwv = dws.clone();
+                            Depthwise.backwardWeightScalar(x, 1, h, w, dy, 0, k, s, p, dws, 0);
+                            Depthwise.backwardWeightPhased(x, 1, h, w, dy, 0, k, s, p, dwv, 0, ws, 3);
+                            Assert.close("dw dW " + what, dws, dwv, SUM_ATOL, SUM_RTOL);
+                            float[] dxs = r.uniform(h * w + 2), dxv = dxs.clone();
+                            Depthwise.backwardInputScalar(dy, 0, h, w, wt, 0, k, s, p, dxs, 1);
+                            Depthwise.backwardInputPhased(dy, 0, h, w, wt, 0, k, s, p, dxv, 1, ws, 3);
+                            Assert.close("dw dX " + what, dxs, dxv, SUM_ATOL, SUM_RTOL);
+                            cases++;
+                        }
                     }
                 }
             }
         }
-        assertEquals(155, cases, "number of depthwise shapes checked");
+        assertEquals(465, cases, "number of depthwise shapes checked");
     }
 
     /** im2col + GEMM and the depthwise kernel against the definition of convolution, in double. */
@@ -117,7 +121,7 @@ class ConvKernelsTest {
             Assert.close("conv by im2col, config " + cases, ref, y, SUM_ATOL, SUM_RTOL);
             // the same plane through the depthwise kernel (one channel, one filter)
             float[] yd = new float[oh * ow], refd = new float[oh * ow];
-            Depthwise.forward(x, 0, h, w, wt, 0, k, s, p, yd, 0);
+            Depthwise.forward(x, 0, h, w, wt, 0, k, s, p, yd, 0, new float[Depthwise.workspaceFloats(h, w, k, s, p)], 0);
             Depthwise.forwardScalar(x, 0, h, w, wt, 0, k, s, p, refd, 0);
             Assert.close("depthwise dispatch, config " + cases, refd, yd, SUM_ATOL, SUM_RTOL);
             cases++;

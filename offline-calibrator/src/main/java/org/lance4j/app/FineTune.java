@@ -1,0 +1,62 @@
+package org.lance4j.app;
+
+import org.lance4j.data.BatchLoader;
+import org.lance4j.data.Dataset;
+import org.lance4j.data.Normalization;
+import org.lance4j.graph.Graph;
+import org.lance4j.graph.LayerSpec;
+import org.lance4j.graph.Model;
+import org.lance4j.graph.ModelSpec;
+import org.lance4j.graph.Param;
+import org.lance4j.graph.TrainableRule;
+import org.lance4j.train.SgdConfig;
+
+/**
+ * Fine-tuning a pretrained model on new data with a new head: the paper's recipe (SGD lr 0.05,
+ * momentum 0.9, weight decay 1e-4, cosine to 0.01·lr, clipping at 2.0, BN in eval mode, the last N
+ * convolutions with groups == 1 plus the head trained). Full backprop for now; the compressed
+ * activation stores arrive with the LANCE milestone.
+ */
+public final class FineTune {
+    /** @param budgetBytes backward-held arena budget ({@link Long#MAX_VALUE}: none) */
+    public record Config(int layers, int epochs, int batch, long budgetBytes, long seed) {
+        public Config {
+            if (layers < 0) throw new IllegalArgumentException("--layers must be ≥ 0, got " + layers);
+            if (epochs < 1) throw new IllegalArgumentException("--epochs must be ≥ 1, got " + epochs);
+        }
+    }
+
+    /** The result with both memory measures. */
+    public record Result(Model model, Training.Result run, long paperBytes, long measuredPeakBytes, long plannedHeldBytes) { }
+
+    private FineTune() { }
+
+    /**
+     * A copy of the pretrained model whose head has {@code classes} outputs and fresh (seeded) weights;
+     * every other tensor, running statistics included, is copied.
+     */
+    public static Model withNewHead(Model pre, int classes, long seed) {
+        ModelSpec ps = pre.spec();
+        String head = ps.output().name();
+        if (!(ps.output().layer() instanceof LayerSpec.Linear lin)) {
+            throw new IllegalArgumentException("the output of '" + ps.name() + "' is not a linear head");
+        }
+        java.util.List<ModelSpec.Node> nodes = new java.util.ArrayList<>(ps.nodes());
+        nodes.set(nodes.size() - 1, new ModelSpec.Node(head, new LayerSpec.Linear(classes, lin.bias()), ps.output().inputs()));
+        Model m = Model.initialized(new ModelSpec(ps.name(), ps.input(), nodes), seed);
+        for (Param p : pre.params()) {
+            if (!p.node().equals(head)) m.param(p.name()).value().copyFrom(p.value());
+        }
+        return m;
+    }
+
+    public static Result run(Model model, Dataset train, Dataset test, Normalization norm, Config c, Training.Listener l) {
+        BatchLoader loader = new BatchLoader(train, norm, c.batch(), true, BatchLoader.Augment.NONE, c.seed());
+        SgdConfig sgd = new SgdConfig(0.05f, 0.9f, 1e-4f, false, 2.0f, c.epochs() * loader.batchesPerEpoch(), 0.01f);
+        Graph.Config gc = Graph.Config.train(c.batch(), TrainableRule.lastConvs(c.layers())).withFrozenBatchNorm()
+                .withBudget(c.budgetBytes()).withSeed(c.seed());
+        Training.Result r = Training.fit(model, gc, sgd, loader, test, norm, c.epochs(), 500, l);
+        return new Result(model, r, PaperMemory.bytes(model.spec(), c.batch(), c.layers()), r.peakBackwardBytes(),
+                r.graph().plannedHeldBytes());
+    }
+}

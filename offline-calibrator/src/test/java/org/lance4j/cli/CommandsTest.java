@@ -1,0 +1,106 @@
+package org.lance4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lance4j.data.Dataset;
+import org.lance4j.data.IdxWriter;
+import org.lance4j.tensor.Shape;
+
+/** The commands end to end on small generated IDX data: pretrain → model file → evaluate; memory; errors. */
+class CommandsTest {
+    record Run(int code, String out, String err) { }
+
+    static Run run(String... args) {
+        PrintStream o = System.out, e = System.err;
+        ByteArrayOutputStream bo = new ByteArrayOutputStream(), be = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(bo, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(be, true, StandardCharsets.UTF_8));
+        try {
+            int code = Lance4j.run(args);
+            return new Run(code, bo.toString(StandardCharsets.UTF_8), be.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(o);
+            System.setErr(e);
+        }
+    }
+
+    /** 3 classes of 12×12 images: a bright bar at row 2, 6 or 10, with noise — learnable in one epoch. */
+    static String bars(Path dir) throws Exception {
+        int n = 360;
+        byte[] px = new byte[n * 144];
+        int[] y = new int[n];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        for (int i = 0; i < n; i++) {
+            y[i] = i % 3;
+            for (int q = 0; q < 144; q++) px[i * 144 + q] = (byte) r.nextInt(60);
+            for (int x = 0; x < 12; x++) px[i * 144 + (2 + 4 * y[i]) * 12 + x] = (byte) 220;
+        }
+        Dataset d = new Dataset("bars", Shape.of(1, 12, 12), px, y, 3);
+        IdxWriter.write(d, dir.resolve("img.gz"), dir.resolve("lab.gz"));
+        return "idx:" + dir.resolve("img.gz") + "," + dir.resolve("lab.gz");
+    }
+
+    @Test
+    void pretrainThenEvaluateAgree(@TempDir Path dir) throws Exception {
+        String data = bars(dir);
+        Path model = dir.resolve("m.l4j");
+        Run p = run("pretrain", "--model", "smallcnn", "--data", data, "--epochs", "2", "--batch", "16", "--out", model.toString(), "--json");
+        assertEquals(0, p.code, p.err);
+        Map<String, Object> pj = JSON.std.mapFrom(p.out.strip());
+        double acc = ((Number) pj.get("test_accuracy")).doubleValue();
+        assertTrue(acc > 0.9, "a trivially separable task is learnt: " + acc);
+        assertTrue(Files.isRegularFile(model));
+        Run e = run("evaluate", "--model-file", model.toString(), "--data", data, "--json");
+        assertEquals(0, e.code, e.err);
+        Map<String, Object> ej = JSON.std.mapFrom(e.out.strip());
+        assertEquals(acc, ((Number) ej.get("test_accuracy")).doubleValue(), 1e-12, "evaluate sees the same hold-out");
+        assertEquals(60, ((Number) ej.get("images")).intValue());
+        Run human = run("evaluate", "--model-file", model.toString(), "--data", data);
+        assertTrue(human.out.contains("accuracy"), human.out);
+    }
+
+    @Test
+    void memoryCountsThePaperMetricAndMeasuresThePeak() throws Exception {
+        Run m = run("memory", "--model", "resnet18", "--input", "32", "--batch", "8", "--layers", "2", "--json");
+        assertEquals(0, m.code, m.err);
+        Map<String, Object> j = JSON.std.mapFrom(m.out.strip());
+        // layer4.1.conv1 and layer4.1.conv2 both read (8, 512, 4, 4): 2 · 8·512·16 floats · 4 bytes = 0.5 MiB
+        assertEquals(0.5, ((Number) j.get("activation_mib")).doubleValue(), 1e-12);
+        long peak = ((Number) j.get("peak_backward_bytes")).longValue();
+        // measured: both conv inputs, relu masks, BN invstd, the head's input (8·512)
+        assertTrue(peak > 524_288 && peak < 524_288 + 64_000, "peak " + peak);
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> held = (List<Map<String, Object>>) j.get("held_layers");
+        assertEquals("layer4.1.conv1", held.get(0).get("node"));
+    }
+
+    @Test
+    void badInputGivesOneClearError(@TempDir Path dir) throws Exception {
+        bars(dir);
+        Run r = run("pretrain", "--data", "idx:" + dir.resolve("none.gz") + "," + dir.resolve("lab.gz"), "--out", dir.resolve("m").toString());
+        assertEquals(1, r.code);
+        assertTrue(r.err.contains("none.gz") && r.err.contains("no such file"), r.err);
+        assertTrue(!Files.exists(dir.resolve("m")), "nothing written");
+        r = run("evaluate", "--model-file", dir.resolve("missing.l4j").toString(), "--data", "fmnist");
+        assertEquals(1, r.code);
+        assertTrue(r.err.contains("missing.l4j") && r.err.contains("no such model file"), r.err);
+        r = run("memory", "--model", "resnet18", "--input", "32", "--batch", "8", "--layers", "99");
+        assertEquals(1, r.code);
+        assertTrue(r.err.contains("--layers 99"), r.err);
+        r = run("memory", "--model", "resnet18", "--input", "32", "--batch", "8", "--layers", "2", "--method", "lance");
+        assertTrue(r.err.contains("only bp"), r.err);
+        r = run("pretrain", "--data", "fmnist");
+        assertEquals(2, r.code, "missing --out is a usage error");
+    }
+}
