@@ -52,51 +52,59 @@ public final class Graph {
      * @param inputGradient   also compute the gradient of the input (gradient checks, attribution)
      * @param output          the node whose output is the graph's output (null: the last node); nodes it
      *                        does not depend on (other tasks' heads) are not run, planned or trained
+     * @param compression     LANCE bases by conv node name (empty: every trained layer keeps its input in full)
      */
     public record Config(int batch, TrainableRule rule, boolean training, boolean freezeBatchNorm, long budgetBytes,
-                         long seed, boolean reuseScratch, boolean inputGradient, String output) {
+                         long seed, boolean reuseScratch, boolean inputGradient, String output,
+                         java.util.Map<String, org.lance4j.compress.ConvBasis> compression) {
         public Config {
             if (batch < 1) throw new IllegalArgumentException("--batch must be ≥ 1, got " + batch);
+            compression = compression == null ? java.util.Map.of() : java.util.Map.copyOf(compression);
             if (budgetBytes <= 0) throw new IllegalArgumentException("--budget must be positive, got " + budgetBytes);
         }
 
         /** Training with full backprop of every parameter and no budget (pretraining). */
         public static Config train(int batch, TrainableRule rule) {
-            return new Config(batch, rule, true, false, Long.MAX_VALUE, 233, true, false, null);
+            return new Config(batch, rule, true, false, Long.MAX_VALUE, 233, true, false, null, java.util.Map.of());
         }
 
         /** Inference only. */
         public static Config inference(int batch) {
-            return new Config(batch, TrainableRule.none(), false, false, Long.MAX_VALUE, 0, true, false, null);
+            return new Config(batch, TrainableRule.none(), false, false, Long.MAX_VALUE, 0, true, false, null, java.util.Map.of());
         }
 
         public Config withBudget(long bytes) {
-            return new Config(batch, rule, training, freezeBatchNorm, bytes, seed, reuseScratch, inputGradient, output);
+            return new Config(batch, rule, training, freezeBatchNorm, bytes, seed, reuseScratch, inputGradient, output, compression);
         }
 
         public Config withFrozenBatchNorm() {
-            return new Config(batch, rule, training, true, budgetBytes, seed, reuseScratch, inputGradient, output);
+            return new Config(batch, rule, training, true, budgetBytes, seed, reuseScratch, inputGradient, output, compression);
         }
 
         public Config withoutScratchReuse() {
-            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, false, inputGradient, output);
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, false, inputGradient, output, compression);
         }
 
         public Config withInputGradient() {
-            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, true, output);
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, true, output, compression);
         }
 
         public Config withSeed(long s) {
-            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, s, reuseScratch, inputGradient, output);
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, s, reuseScratch, inputGradient, output, compression);
+        }
+
+        /** LANCE: keep cores with these fixed bases instead of full inputs, by conv node name. */
+        public Config withCompression(java.util.Map<String, org.lance4j.compress.ConvBasis> bases) {
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, output, bases);
         }
 
         /** Which node is the output (a task's head in a multi-head network). */
         public Config withOutput(String node) {
-            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, node);
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, node, compression);
         }
 
         public Config withBatch(int b) {
-            return new Config(b, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, output);
+            return new Config(b, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, output, compression);
         }
     }
 
@@ -173,7 +181,11 @@ public final class Graph {
 
         // runtime layers
         layers = new Layer[n];
-        long heldF = 0, heldI = 0, ws = 0;
+        long heldF = 0, heldI = 0, ws = 0, residentF = 0;
+        for (String nm : cfg.compression().keySet()) {
+            boolean conv = nodes.stream().anyMatch(x -> x.name().equals(nm) && x.layer() instanceof LayerSpec.Conv);
+            if (!conv) throw new IllegalArgumentException("a LANCE basis names '" + nm + "', which is not a convolution of this graph");
+        }
         for (int i = 0; i < n; i++) {
             ModelSpec.Node node = nodes.get(i);
             layers[i] = build(node, trains[i]);
@@ -186,9 +198,11 @@ public final class Graph {
             layers[i].plan(in, shapes[i + 1], onPath[i + 1], trains[i], needIn, ctx);
             heldF += layers[i].heldFloats();
             heldI += layers[i].heldInts();
+            residentF += layers[i].residentFloats();
             ws = Math.max(ws, layers[i].workspaceFloats());
         }
-        held.ensureCapacity(heldF, heldI);
+        held.ensureCapacity(heldF + residentF, heldI);
+        for (Layer l : layers) l.bindResident();
 
         // scratch: activations and their gradients by lifetime. Steps: forward of node i at i + 1,
         // loss at n + 1, backward of node i at 2n + 1 − i.
@@ -276,7 +290,7 @@ public final class Graph {
         LayerSpec l = node.layer();
         if (l instanceof LayerSpec.Conv c) {
             return new Conv2d(nm, c.out(), c.k(), c.stride(), c.pad(), c.groups(), value(nm, "weight"), value(nm, "bias"),
-                    grad(nm, "weight", train), grad(nm, "bias", train));
+                    grad(nm, "weight", train), grad(nm, "bias", train), cfg.compression().get(nm));
         } else if (l instanceof LayerSpec.BatchNorm b) {
             return new BatchNorm2d(nm, b.eps(), b.momentum(), b.trackRunningStats(), value(nm, "weight"), value(nm, "bias"),
                     grad(nm, "weight", train), grad(nm, "bias", train), value(nm, "running_mean"), value(nm, "running_var"));
@@ -435,11 +449,11 @@ public final class Graph {
         return ctx;
     }
 
-    /** Per layer: bytes kept for backward in one training step (only layers that keep something). */
+    /** Per layer: bytes kept for backward in one training step, resident bases included (only layers that keep something). */
     public List<HeldNeed> heldNeeds() {
         List<HeldNeed> out = new ArrayList<>();
         for (Layer l : layers) {
-            long b = 4 * (l.heldFloats() + l.heldInts());
+            long b = 4 * (l.heldFloats() + l.heldInts() + l.residentFloats());
             if (b > 0) out.add(new HeldNeed(l.name, l.kind(), b));
         }
         return out;

@@ -187,6 +187,10 @@ public final class Gemm {
                          float[] c, int cOff, int ldc, boolean acc) {
         final int l = S.length();
         final int k1 = k - k % l;
+        if (k1 == 0) {   // dot products shorter than a vector: no vector work to do, and no boxes
+            ntScalar(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
+            return;
+        }
         int i = 0;
         for (; i + 2 <= m; i += 2) {
             final int a0 = aOff + i * lda, a1 = a0 + lda;
@@ -252,12 +256,15 @@ public final class Gemm {
     static float dot(float[] x, int xOff, float[] y, int yOff, int n) {
         final int l = S.length();
         final int n1 = n - n % l;
-        FloatVector s = FloatVector.zero(S);
         int p = 0;
-        for (; p < n1; p += l) {
-            s = FloatVector.fromArray(S, x, xOff + p).fma(FloatVector.fromArray(S, y, yOff + p), s);
+        float r = 0f;
+        if (n1 > 0) {   // no vector for short runs: a zero-trip accumulator would stay boxed
+            FloatVector s = FloatVector.zero(S);
+            for (; p < n1; p += l) {
+                s = FloatVector.fromArray(S, x, xOff + p).fma(FloatVector.fromArray(S, y, yOff + p), s);
+            }
+            r = Vec.sumLanes(s);
         }
-        float r = Vec.sumLanes(s);
         for (; p < n; p++) r += x[xOff + p] * y[yOff + p];
         return r;
     }

@@ -18,9 +18,11 @@ public final class Reduce {
     public static float sum(float[] x, int off, int n) {
         int i = 0;
         float s = 0f;
-        if (Vec.ENABLED) {
+        int nv = n - n % S.length();
+        // runs shorter than a vector never create one: a zero-trip vector accumulator escapes to the
+        // lane sum and C2 keeps its box (the step allocated; see NoAllocationTest)
+        if (Vec.ENABLED && nv > 0) {
             FloatVector acc = FloatVector.zero(S);
-            int nv = n - n % S.length();
             for (; i < nv; i += S.length()) acc = acc.add(FloatVector.fromArray(S, x, off + i));
             s = Vec.sumLanes(acc);
         }
@@ -40,9 +42,9 @@ public final class Reduce {
     public static float sumSqDiff(float[] x, int off, int n, float c) {
         int i = 0;
         float s = 0f;
-        if (Vec.ENABLED) {
+        int nv = n - n % S.length();
+        if (Vec.ENABLED && nv > 0) {
             FloatVector acc = FloatVector.zero(S), vc = FloatVector.broadcast(S, c);
-            int nv = n - n % S.length();
             for (; i < nv; i += S.length()) {
                 FloatVector d = FloatVector.fromArray(S, x, off + i).sub(vc);
                 acc = d.fma(d, acc);

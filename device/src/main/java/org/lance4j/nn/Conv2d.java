@@ -1,9 +1,11 @@
 package org.lance4j.nn;
 
+import org.lance4j.compress.ConvBasis;
 import org.lance4j.kernel.Depthwise;
 import org.lance4j.kernel.Elementwise;
 import org.lance4j.kernel.Gemm;
 import org.lance4j.kernel.Im2col;
+import org.lance4j.kernel.ModeOps;
 import org.lance4j.kernel.Reduce;
 import org.lance4j.kernel.Transpose;
 import org.lance4j.tensor.Shape;
@@ -15,6 +17,12 @@ import org.lance4j.tensor.Tensor;
  * on the input, no im2col), and the general path (per image im2col into the workspace, one GEMM per
  * group). When its weights are trained it keeps its input in full for the weight gradient (the BP
  * store); a frozen convolution on the backward path keeps nothing, since dX needs only W.
+ *
+ * <p>With a {@link ConvBasis} (LANCE) it keeps only the core S = X ×_C U_Cᵀ ×_H U_Hᵀ ×_W U_Wᵀ (×_B U_Bᵀ)
+ * and takes the weight gradient from it without rebuilding X: contract dY with U_B (when the batch is
+ * projected), rebuild the spatial modes only (T = S ×_H U_H ×_W U_W, r_C channels), run the
+ * weight-gradient convolution in the reduced channel space (Z, (O, r_C, K, K)), and expand with U_C:
+ * dW = Z ×_C U_C. The factors live in the backward-held arena for the life of the graph.
  */
 public final class Conv2d extends Layer {
     private final int outChannels, k, stride, pad, groups;
@@ -22,13 +30,22 @@ public final class Conv2d extends Layer {
     private final Tensor b;   // (O) or null
     private final Tensor dw;  // (O, C/groups, K, K) or null when frozen
     private final Tensor db;  // (O) or null
-    private Tensor saved;     // (B, C, H, W) input kept for dW
+    private Tensor saved;     // (B, C, H, W) input kept for dW (full store)
+    private final ConvBasis basis;     // LANCE bases, or null for the full store
+    private Tensor uB, uC, uH, uW;     // resident factors: (B, r_B), (C, r_C), (H, r_H), (W, r_W)
+    private Tensor core;               // (r_B or B, r_C, r_H, r_W) held
     private int bsz, c, h, wd, oh, ow, cg, og, ckk;
     private boolean depthwise, direct;
 
     public Conv2d(String name, int outChannels, int k, int stride, int pad, int groups,
                   Tensor w, Tensor b, Tensor dw, Tensor db) {
+        this(name, outChannels, k, stride, pad, groups, w, b, dw, db, null);
+    }
+
+    public Conv2d(String name, int outChannels, int k, int stride, int pad, int groups,
+                  Tensor w, Tensor b, Tensor dw, Tensor db, ConvBasis basis) {
         super(name);
+        this.basis = basis;
         this.outChannels = outChannels;
         this.k = k;
         this.stride = stride;
@@ -53,12 +70,55 @@ public final class Conv2d extends Layer {
         ckk = cg * k * k;
         depthwise = groups == c && outChannels == c && groups > 1;
         direct = k == 1 && stride == 1 && pad == 0;
-        if (trainParams) saved = new Tensor(name + ".saved_input", in[0], null, 0);
+        if (basis != null) {
+            if (!trainParams) throw new IllegalArgumentException(name + ": a LANCE basis was given but the layer is not trained");
+            if (groups != 1) {
+                throw new IllegalArgumentException(name + ": LANCE for grouped and depthwise convolutions is not implemented yet");
+            }
+            if (basis.b() != bsz || basis.c() != c || basis.h() != h || basis.w() != wd) {
+                throw new IllegalArgumentException(name + ": basis made for input (" + basis.b() + ", " + basis.c() + ", " + basis.h()
+                        + ", " + basis.w() + ") but the layer's input is " + in[0] + "; calibrate again for this batch size and input");
+            }
+            if (basis.projectsBatch()) uB = new Tensor(name + ".U_B", Shape.of(bsz, basis.rB()), null, 0);
+            uC = new Tensor(name + ".U_C", Shape.of(c, basis.rC()), null, 0);
+            uH = new Tensor(name + ".U_H", Shape.of(h, basis.rH()), null, 0);
+            uW = new Tensor(name + ".U_W", Shape.of(wd, basis.rW()), null, 0);
+            core = new Tensor(name + ".core", Shape.of(basis.rB(), basis.rC(), basis.rH(), basis.rW()), null, 0);
+        } else if (trainParams) {
+            saved = new Tensor(name + ".saved_input", in[0], null, 0);
+        }
     }
 
     @Override
     public long heldFloats() {
-        return trainParams ? in[0].size() : 0;
+        if (!trainParams) return 0;
+        return basis != null ? basis.coreSize() : in[0].size();
+    }
+
+    @Override
+    public long residentFloats() {
+        return basis != null ? basis.factorSize() : 0;
+    }
+
+    @Override
+    public void bindResident() {
+        if (basis == null) return;
+        if (uB != null) resident(uB, basis.uB());
+        resident(uC, basis.uC());
+        resident(uH, basis.uH());
+        resident(uW, basis.uW());
+    }
+
+    private void resident(Tensor view, float[] values) {
+        ctx.held.reserveResident(view, name);
+        view.copyFrom(values, 0);
+    }
+
+    /** Backward workspace of the LANCE weight gradient. */
+    private long lanceWorkspace() {
+        int ohw = oh * ow, kk = k * k, rC = basis.rC();
+        long z1 = basis.projectsBatch() ? (long) basis.rB() * outChannels * ohw : 0;
+        return z1 + (long) rC * h * wd + (long) basis.rH() * wd + 2L * rC * kk * ohw + (long) outChannels * rC * kk;
     }
 
     /**
@@ -68,9 +128,13 @@ public final class Conv2d extends Layer {
      */
     @Override
     public long workspaceFloats() {
-        if (depthwise) return Depthwise.workspaceFloats(h, wd, k, stride, pad);
-        if (direct) return dw != null ? (long) c * h * wd : 0;
-        return (dw != null ? 2L : 1L) * c * k * k * oh * ow;
+        long own;
+        if (depthwise) own = Depthwise.workspaceFloats(h, wd, k, stride, pad);
+        else if (direct) own = dw != null ? (long) c * h * wd : 0;
+        else own = (dw != null ? 2L : 1L) * c * k * k * oh * ow;
+        if (basis == null) return own;
+        long proj = ModeOps.projectWorkspace(bsz, c, h, basis.rC(), basis.rH(), basis.rW(), basis.projectsBatch());
+        return Math.max(own, Math.max(proj, lanceWorkspace()));
     }
 
     @Override
@@ -103,8 +167,49 @@ public final class Conv2d extends Layer {
             }
         }
         if (keeping() && trainParams) {
-            ctx.held.reserve(saved, name);
-            saved.copyFrom(x);
+            if (basis != null) {
+                // after the convolution: the workspace is free again
+                ctx.held.reserve(core, name);
+                ModeOps.project(x.data, x.offset, bsz, c, h, wd, uB == null ? null : uB.data, uB == null ? 0 : uB.offset, basis.rB(),
+                        uC.data, uC.offset, basis.rC(), uH.data, uH.offset, basis.rH(), uW.data, uW.offset, basis.rW(),
+                        core.data, core.offset, ctx.workspace.data, ctx.workspace.offset);
+            } else {
+                ctx.held.reserve(saved, name);
+                saved.copyFrom(x);
+            }
+        }
+    }
+
+    /** dW += (weight-gradient conv of dY (×_B U_Bᵀ) with T = S ×_H U_H ×_W U_W) ×_C U_C. */
+    private void lanceWeightGrad(Tensor dy) {
+        int ohw = oh * ow, kk = k * k, rC = basis.rC(), rH = basis.rH(), rW = basis.rW(), bp = basis.rB();
+        float[] ws = ctx.workspace.data;
+        int z1 = ctx.workspace.offset;                                        // (r_B, O, OH·OW) when batch projected
+        int t = z1 + (basis.projectsBatch() ? bp * outChannels * ohw : 0);   // (r_C, H, W), one batch row at a time
+        int q = t + rC * h * wd;                                              // (r_H, W)
+        int col = q + rH * wd;                                                // (r_C·K·K, OH·OW)
+        int colT = col + rC * kk * ohw;                                       // (OH·OW, r_C·K·K)
+        int z = colT + rC * kk * ohw;                                         // (O, r_C·K·K)
+        float[] g = dy.data;
+        int gOff = dy.offset;
+        if (basis.projectsBatch()) {
+            Gemm.tn(bp, outChannels * ohw, bsz, uB.data, uB.offset, bp, dy.data, dy.offset, outChannels * ohw, ws, z1,
+                    outChannels * ohw, false);
+            g = ws;
+            gOff = z1;
+        }
+        java.util.Arrays.fill(ws, z, z + outChannels * rC * kk, 0f);
+        for (int n = 0; n < bp; n++) {
+            for (int rc = 0; rc < rC; rc++) {
+                ModeOps.reconstructPlane(core.data, core.offset + (n * rC + rc) * rH * rW, uH.data, uH.offset, h, rH,
+                        uW.data, uW.offset, wd, rW, ws, t + rc * h * wd, ws, q);
+            }
+            Im2col.im2col(ws, t, rC, h, wd, k, stride, pad, ws, col);
+            Transpose.transpose(ws, col, rC * kk, ohw, ws, colT);
+            Gemm.nn(outChannels, rC * kk, ohw, g, gOff + n * outChannels * ohw, ohw, ws, colT, rC * kk, ws, z, rC * kk, true);
+        }
+        for (int o = 0; o < outChannels; o++) {
+            Gemm.nn(c, kk, rC, uC.data, uC.offset, rC, ws, z + o * rC * kk, kk, dw.data, dw.offset + o * c * kk, kk, true);
         }
     }
 
@@ -114,13 +219,16 @@ public final class Conv2d extends Layer {
         int ohw = oh * ow, hw = h * wd;
         if (db != null) Reduce.channelSum(dy.data, dy.offset, bsz, outChannels, ohw, db.data, db.offset, true);
         float[] gd = dy.data, wdata = w.data;
+        boolean lance = basis != null;
+        if (lance) lanceWeightGrad(dy);
+        Tensor dwFull = lance ? null : dw;   // the per-image loops below do dX only when LANCE made dW
         for (int n = 0; n < bsz; n++) {
             int go = dy.offset + n * outChannels * ohw;
-            int xo = trainParams ? saved.offset + n * c * hw : -1;
+            int xo = saved != null ? saved.offset + n * c * hw : -1;
             int dxo = dx != null ? dx.offset + n * c * hw : -1;
             if (depthwise) {
                 for (int ch = 0; ch < c; ch++) {
-                    if (dw != null) {
+                    if (dwFull != null) {
                         Depthwise.backwardWeight(saved.data, xo + ch * hw, h, wd, gd, go + ch * ohw, k, stride, pad,
                                 dw.data, dw.offset + ch * k * k, ctx.workspace.data, ctx.workspace.offset);
                     }
@@ -130,9 +238,9 @@ public final class Conv2d extends Layer {
                     }
                 }
             } else if (direct) {
-                if (dw != null) Transpose.transpose(saved.data, xo, c, hw, ctx.workspace.data, ctx.workspace.offset);
+                if (dwFull != null) Transpose.transpose(saved.data, xo, c, hw, ctx.workspace.data, ctx.workspace.offset);
                 for (int g = 0; g < groups; g++) {
-                    if (dw != null) {   // dW_g (og, cg) += dY_g (og, HW) · Xᵀ (HW, C)[:, g·cg ..]
+                    if (dwFull != null) {   // dW_g (og, cg) += dY_g (og, HW) · Xᵀ (HW, C)[:, g·cg ..]
                         Gemm.nn(og, cg, hw, gd, go + g * og * hw, hw, ctx.workspace.data, ctx.workspace.offset + g * cg, c,
                                 dw.data, dw.offset + g * og * cg, cg, true);
                     }
@@ -144,7 +252,7 @@ public final class Conv2d extends Layer {
             } else {
                 float[] ws = ctx.workspace.data;
                 int wo = ctx.workspace.offset;
-                if (dw != null) {
+                if (dwFull != null) {
                     // colᵀ (OH·OW, C·K·K) sits after col in the workspace; dW_g += dY_g · colᵀ[:, group g]
                     int colT = wo + c * k * k * ohw;
                     Im2col.im2col(saved.data, xo, c, h, wd, k, stride, pad, ws, wo);
@@ -163,7 +271,8 @@ public final class Conv2d extends Layer {
                 }
             }
         }
-        if (trainParams) ctx.held.release(saved);
+        if (lance) ctx.held.release(core);
+        else if (trainParams) ctx.held.release(saved);
     }
 
     public boolean isDepthwise() {

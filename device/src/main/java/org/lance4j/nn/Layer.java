@@ -57,6 +57,14 @@ public abstract class Layer {
         return 0;
     }
 
+    /** Floats this layer keeps in the backward-held arena for the life of the graph (fixed bases). */
+    public long residentFloats() {
+        return 0;
+    }
+
+    /** Reserves and fills the resident part; called once by the planner after sizing the arena. */
+    public void bindResident() { }
+
     /** Floats of shared workspace this layer needs. */
     public long workspaceFloats() {
         return 0;

@@ -18,6 +18,7 @@ public final class BackwardArena {
     private int[] ints = new int[0];
     private int topF;
     private int topI;
+    private int residentF;   // floats below this mark stay for the life of the graph (fixed bases)
     private long peakBytes;
 
     /** @param budgetBytes byte budget; {@link Long#MAX_VALUE} for none */
@@ -26,6 +27,16 @@ public final class BackwardArena {
             throw new IllegalArgumentException("the backward-held budget must be positive, got " + budgetBytes + " bytes");
         }
         this.budgetBytes = budgetBytes;
+    }
+
+    /**
+     * Reserves a view for the life of the graph — fixed factor matrices that backward reads every step.
+     * Only at planning time, before any step; counted in the held bytes and the peak like the rest.
+     */
+    public void reserveResident(Tensor view, String owner) {
+        if (topF != residentF || topI != 0) throw new IllegalStateException("resident reservations are made at planning time only");
+        reserve(view, owner);
+        residentF = topF;
     }
 
     /** Sizes the storage for a planned need (floats, ints); called by the planner, never in a step. */
@@ -66,7 +77,7 @@ public final class BackwardArena {
 
     /** Releases the most recent float reservation, which must be {@code view}. */
     public void release(Tensor view) {
-        if (view.data != f || view.offset + view.size() != topF) {
+        if (view.data != f || view.offset + view.size() != topF || view.offset < residentF) {
             throw new IllegalStateException("backward-held arena released out of order: " + view);
         }
         topF = view.offset;
@@ -91,9 +102,9 @@ public final class BackwardArena {
         if (h > peakBytes) peakBytes = h;
     }
 
-    /** Drops everything held (after an aborted step). */
+    /** Drops everything a step holds (after an aborted step); resident reservations stay. */
     public void clear() {
-        topF = 0;
+        topF = residentF;
         topI = 0;
     }
 

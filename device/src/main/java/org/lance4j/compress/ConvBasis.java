@@ -1,0 +1,37 @@
+package org.lance4j.compress;
+
+/**
+ * Fixed orthonormal bases for the modes of a convolution's input X (B, C, H, W): U_C (C, r_C),
+ * U_H (H, r_H), U_W (W, r_W), row-major, and optionally U_B (B, r_B) for the batch mode (then the batch
+ * size may never change). The stored core is S = X ×_C U_Cᵀ ×_H U_Hᵀ ×_W U_Wᵀ (×_B U_Bᵀ).
+ */
+public record ConvBasis(int b, int c, int h, int w, float[] uB, int rB, float[] uC, int rC, float[] uH, int rH, float[] uW, int rW) {
+    public ConvBasis {
+        check("C", c, uC, rC);
+        check("H", h, uH, rH);
+        check("W", w, uW, rW);
+        if (uB != null) check("B", b, uB, rB);
+        else rB = b;
+    }
+
+    private static void check(String mode, int d, float[] u, int r) {
+        if (r < 1 || r > d) throw new IllegalArgumentException("rank of mode " + mode + " must be in [1, " + d + "], got " + r);
+        if (u == null || u.length != d * r) {
+            throw new IllegalArgumentException("basis of mode " + mode + " must be " + d + "×" + r + ", got " + (u == null ? "none" : u.length + " values"));
+        }
+    }
+
+    public boolean projectsBatch() {
+        return uB != null;
+    }
+
+    /** Floats of the core (r_B or B, r_C, r_H, r_W). */
+    public int coreSize() {
+        return rB * rC * rH * rW;
+    }
+
+    /** Floats of the factor matrices. */
+    public int factorSize() {
+        return (uB != null ? b * rB : 0) + c * rC + h * rH + w * rW;
+    }
+}

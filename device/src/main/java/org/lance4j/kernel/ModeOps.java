@@ -1,0 +1,67 @@
+package org.lance4j.kernel;
+
+/**
+ * n-mode products and per-mode Gram matrices of a 4-mode activation X (B, C, H, W), built on the GEMM
+ * kernels (so they are vectorized wherever GEMM is). Factors are row-major (D, r).
+ */
+public final class ModeOps {
+    private ModeOps() { }
+
+    /**
+     * Accumulates the mode Gram matrices of one batch: gB (B, B) += X₍B₎X₍B₎ᵀ, gC (C, C) += Σ_b X_b X_bᵀ,
+     * gH (H, H) += Σ planes P Pᵀ, gW (W, W) += Σ planes Pᵀ P. Any of them may be null.
+     */
+    public static void gram(float[] x, int off, int b, int c, int h, int w, float[] gB, float[] gC, float[] gH, float[] gW) {
+        int chw = c * h * w, hw = h * w;
+        if (gB != null) Gemm.nt(b, b, chw, x, off, chw, x, off, chw, gB, 0, b, true);
+        for (int n = 0; n < b; n++) {
+            if (gC != null) Gemm.nt(c, c, hw, x, off + n * chw, hw, x, off + n * chw, hw, gC, 0, c, true);
+            for (int ch = 0; ch < c; ch++) {
+                int p = off + n * chw + ch * hw;
+                if (gH != null) Gemm.nt(h, h, w, x, p, w, x, p, w, gH, 0, h, true);
+                if (gW != null) Gemm.tn(w, w, h, x, p, w, x, p, w, gW, 0, w, true);
+            }
+        }
+    }
+
+    /** Workspace floats for {@link #project}. */
+    public static int projectWorkspace(int b, int c, int h, int rC, int rH, int rW, boolean batch) {
+        return b * c * h * rW + b * c * rH * rW + (batch ? b * rC * rH * rW : 0);
+    }
+
+    /**
+     * Core S = X ×_W U_Wᵀ ×_H U_Hᵀ ×_C U_Cᵀ (×_B U_Bᵀ when uB is non-null), written to s as
+     * (r_B or B, r_C, r_H, r_W). Each factor is read as (array, offset) (D, r).
+     */
+    public static void project(float[] x, int xOff, int b, int c, int h, int w,
+                               float[] uB, int uBOff, int rB, float[] uC, int uCOff, int rC, float[] uH, int uHOff, int rH,
+                               float[] uW, int uWOff, int rW, float[] s, int sOff, float[] ws, int wsOff) {
+        int x1 = wsOff;                              // (B, C, H, r_W)
+        int x2 = x1 + b * c * h * rW;                // (B, C, r_H, r_W)
+        int x3 = x2 + b * c * rH * rW;               // (B, r_C, r_H, r_W) when the batch is projected
+        Gemm.nn(b * c * h, rW, w, x, xOff, w, uW, uWOff, rW, ws, x1, rW, false);
+        for (int pl = 0; pl < b * c; pl++) {
+            Gemm.tn(rH, rW, h, uH, uHOff, rH, ws, x1 + pl * h * rW, rW, ws, x2 + pl * rH * rW, rW, false);
+        }
+        int hw = rH * rW;
+        float[] dst = uB != null ? ws : s;
+        int dOff = uB != null ? x3 : sOff;
+        for (int n = 0; n < b; n++) {
+            Gemm.tn(rC, hw, c, uC, uCOff, rC, ws, x2 + n * c * hw, hw, dst, dOff + n * rC * hw, hw, false);
+        }
+        if (uB != null) {
+            int m = rC * hw;
+            Gemm.tn(rB, m, b, uB, uBOff, rB, ws, x3, m, s, sOff, m, false);
+        }
+    }
+
+    /**
+     * One spatially reconstructed plane T (H, W) = U_H · S_plane (r_H, r_W) · U_Wᵀ, via q (r_H, W)
+     * in the workspace.
+     */
+    public static void reconstructPlane(float[] s, int sOff, float[] uH, int uHOff, int h, int rH, float[] uW, int uWOff,
+                                        int w, int rW, float[] t, int tOff, float[] ws, int qOff) {
+        Gemm.nt(rH, w, rW, s, sOff, rW, uW, uWOff, rW, ws, qOff, w, false);
+        Gemm.nn(h, w, rH, uH, uHOff, rH, ws, qOff, w, t, tOff, w, false);
+    }
+}
