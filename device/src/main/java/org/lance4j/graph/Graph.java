@@ -128,6 +128,7 @@ public final class Graph {
     private final BackwardArena held;
     private final StepContext ctx;
     private final Set<String> trainedNodes;
+    private java.util.function.Consumer<Tensor>[] observers;   // per node, or null
 
     private Graph(Model model, Config cfg) {
         this.model = model;
@@ -377,7 +378,26 @@ public final class Graph {
     }
 
     private void runForward() {
-        for (int i = 0; i < layers.length; i++) layers[i].forward(values[i + 1], xs[i]);
+        for (int i = 0; i < layers.length; i++) {
+            if (observers != null && observers[i] != null) observers[i].accept(xs[i][0]);
+            layers[i].forward(values[i + 1], xs[i]);
+        }
+    }
+
+    /**
+     * Calls {@code onInput} with a node's (first) input every time the node runs forward — what
+     * calibration gathers statistics from. The tensor is valid only during the call.
+     */
+    @SuppressWarnings("unchecked")
+    public void observeInput(String node, java.util.function.Consumer<Tensor> onInput) {
+        if (observers == null) observers = new java.util.function.Consumer[layers.length];
+        for (int i = 0; i < layers.length; i++) {
+            if (layers[i].name.equals(node)) {
+                observers[i] = onInput;
+                return;
+            }
+        }
+        throw new IllegalArgumentException("graph has no node '" + node + "'");
     }
 
     /** Mean softmax cross-entropy of the output against labels[off .. off+B); writes the output gradient. */

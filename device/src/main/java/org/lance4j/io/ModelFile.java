@@ -1,26 +1,16 @@
 package org.lance4j.io;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.zip.CRC32;
-import java.util.zip.CheckedInputStream;
-import java.util.zip.CheckedOutputStream;
 import org.lance4j.graph.Model;
 import org.lance4j.graph.ModelSpec;
 import org.lance4j.graph.Param;
@@ -44,7 +34,6 @@ import org.lance4j.tensor.Shape;
 public final class ModelFile {
     public static final String MAGIC = "L4JMODEL";
     public static final int VERSION = 1;
-    private static final int MAX_STRING = 16 << 20;
 
     /** A loaded model with its metadata (data spec, seed, accuracy, JDK, OS, vector width, normalization…). */
     public record Contents(Model model, Map<String, String> meta) {
@@ -58,129 +47,85 @@ public final class ModelFile {
     private ModelFile() { }
 
     public static void write(Path path, Model model, Map<String, String> meta) throws IOException {
-        Path dir = path.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        // not createTempFile: that makes the file owner-only (0600); this one gets the usual umask
-        Path tmp = dir.resolve("." + path.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
-        try {
-            try (OutputStream fo = Files.newOutputStream(tmp, java.nio.file.StandardOpenOption.CREATE_NEW,
-                    java.nio.file.StandardOpenOption.WRITE)) {
-                CRC32 crc = new CRC32();
-                DataOutputStream out = new DataOutputStream(new CheckedOutputStream(new BufferedOutputStream(fo, 1 << 16), crc));
-                out.write(MAGIC.getBytes(StandardCharsets.US_ASCII));
-                out.writeInt(VERSION);
-                writeString(out, model.spec().toText());
-                Map<String, String> sorted = new TreeMap<>(meta);
-                out.writeInt(sorted.size());
-                for (Map.Entry<String, String> e : sorted.entrySet()) {
-                    writeString(out, e.getKey());
-                    writeString(out, e.getValue());
-                }
-                out.writeInt(model.params().size());
-                for (Param p : model.params()) {
-                    writeString(out, p.name());
-                    int[] dims = p.value().shape.dims();
-                    out.writeInt(dims.length);
-                    for (int d : dims) out.writeInt(d);
-                    for (int i = 0; i < p.value().size(); i++) out.writeFloat(p.value().get(i));
-                }
-                out.flush();
-                new DataOutputStream(fo).writeLong(crc.getValue());
+        BinaryIO.writeAtomically(path, out -> {
+            out.write(MAGIC.getBytes(StandardCharsets.US_ASCII));
+            out.writeInt(VERSION);
+            BinaryIO.writeString(out, model.spec().toText());
+            Map<String, String> sorted = new TreeMap<>(meta);
+            out.writeInt(sorted.size());
+            for (Map.Entry<String, String> e : sorted.entrySet()) {
+                BinaryIO.writeString(out, e.getKey());
+                BinaryIO.writeString(out, e.getValue());
             }
-            try {
-                Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
+            out.writeInt(model.params().size());
+            for (Param p : model.params()) {
+                BinaryIO.writeString(out, p.name());
+                int[] dims = p.value().shape.dims();
+                out.writeInt(dims.length);
+                for (int d : dims) out.writeInt(d);
+                BinaryIO.writeFloats(out, p.value().toArray());
             }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 
     public static Contents read(Path path) {
         try (InputStream fi = new BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
             return read(fi, path.toString());
         } catch (NoSuchFileException e) {
-            throw new ModelFileException(path + ": no such model file; create one with ./lance4j pretrain ... --out " + path);
+            throw new FileFormatException(path + ": no such model file; create one with ./lance4j pretrain ... --out " + path);
         } catch (IOException e) {
-            throw new ModelFileException(path + ": cannot be read (" + e.getMessage() + ")");
+            throw new FileFormatException(path + ": cannot be read (" + e.getMessage() + ")");
         }
     }
 
     public static Contents read(InputStream raw, String where) throws IOException {
-        CRC32 crc = new CRC32();
-        DataInputStream in = new DataInputStream(new CheckedInputStream(raw, crc));
-        try {
+        return BinaryIO.readVerified(raw, where, "it was damaged or not copied completely — copy it again", in -> {
             byte[] magic = new byte[8];
             in.readFully(magic);
             if (!Arrays.equals(magic, MAGIC.getBytes(StandardCharsets.US_ASCII))) {
-                throw new ModelFileException(where + ": not a lance4j model file (wrong magic); give a file written by ./lance4j pretrain");
+                throw new FileFormatException(where + ": not a lance4j model file (wrong magic); give a file written by ./lance4j pretrain");
             }
             int version = in.readInt();
             if (version != VERSION) {
-                throw new ModelFileException(where + ": model file format " + version + " is not supported by this lance4j (it reads "
+                throw new FileFormatException(where + ": model file format " + version + " is not supported by this lance4j (it reads "
                         + VERSION + ")" + (version > VERSION ? "; upgrade lance4j" : ""));
             }
             ModelSpec spec;
             try {
-                spec = ModelSpec.parse(readString(in, where));
+                spec = ModelSpec.parse(BinaryIO.readString(in, where));
             } catch (IllegalArgumentException e) {
-                throw new ModelFileException(where + ": its architecture cannot be read: " + e.getMessage());
+                throw new FileFormatException(where + ": its architecture cannot be read: " + e.getMessage());
             }
             int n = in.readInt();
-            if (n < 0 || n > 10_000) throw new ModelFileException(where + ": corrupt (metadata count " + n + ")");
+            if (n < 0 || n > 10_000) throw new FileFormatException(where + ": corrupt (metadata count " + n + ")");
             Map<String, String> meta = new LinkedHashMap<>();
-            for (int i = 0; i < n; i++) meta.put(readString(in, where), readString(in, where));
+            for (int i = 0; i < n; i++) meta.put(BinaryIO.readString(in, where), BinaryIO.readString(in, where));
             Model model = new Model(spec);
             int m = in.readInt();
             if (m != model.params().size()) {
-                throw new ModelFileException(where + ": holds " + m + " tensors but its architecture '" + spec.name() + "' has "
+                throw new FileFormatException(where + ": holds " + m + " tensors but its architecture '" + spec.name() + "' has "
                         + model.params().size() + "; the file is corrupt or was edited");
             }
             for (int t = 0; t < m; t++) {
-                String name = readString(in, where);
+                String name = BinaryIO.readString(in, where);
                 int rank = in.readInt();
-                if (rank < 1 || rank > 8) throw new ModelFileException(where + ": corrupt (tensor " + name + " has rank " + rank + ")");
+                if (rank < 1 || rank > 8) throw new FileFormatException(where + ": corrupt (tensor " + name + " has rank " + rank + ")");
                 int[] dims = new int[rank];
                 for (int d = 0; d < rank; d++) dims[d] = in.readInt();
                 Param p = model.paramOrNull(name);
-                if (p == null) throw new ModelFileException(where + ": tensor '" + name + "' is not a parameter of '" + spec.name() + "'");
+                if (p == null) throw new FileFormatException(where + ": tensor '" + name + "' is not a parameter of '" + spec.name() + "'");
                 Shape s;
                 try {
                     s = Shape.of(dims);
                 } catch (IllegalArgumentException e) {
-                    throw new ModelFileException(where + ": corrupt (tensor " + name + " has shape " + Arrays.toString(dims) + ")");
+                    throw new FileFormatException(where + ": corrupt (tensor " + name + " has shape " + Arrays.toString(dims) + ")");
                 }
                 if (!s.equals(p.value().shape)) {
-                    throw new ModelFileException(where + ": tensor " + name + " is " + s + " but the architecture needs " + p.value().shape);
+                    throw new FileFormatException(where + ": tensor " + name + " is " + s + " but the architecture needs " + p.value().shape);
                 }
-                float[] v = new float[s.size()];
-                for (int i = 0; i < v.length; i++) v[i] = in.readFloat();
-                p.value().copyFrom(v, 0);
+                p.value().copyFrom(BinaryIO.readFloats(in, s.size()), 0);
             }
-            long expected = crc.getValue();
-            long stored = new DataInputStream(raw).readLong();
-            if (stored != expected) {
-                throw new ModelFileException(where + ": corrupt (checksum mismatch); the file was damaged in transfer — copy it again");
-            }
-            if (raw.read() != -1) throw new ModelFileException(where + ": has trailing bytes after its checksum; the file is corrupt");
             return new Contents(model, meta);
-        } catch (EOFException e) {
-            throw new ModelFileException(where + ": truncated (the file ends early); it was not copied completely — copy it again");
-        }
-    }
-
-    private static void writeString(DataOutputStream out, String s) throws IOException {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(b.length);
-        out.write(b);
-    }
-
-    private static String readString(DataInputStream in, String where) throws IOException {
-        int len = in.readInt();
-        if (len < 0 || len > MAX_STRING) throw new ModelFileException(where + ": corrupt (a string of length " + len + ")");
-        byte[] b = new byte[len];
-        in.readFully(b);
-        return new String(b, StandardCharsets.UTF_8);
+        });
     }
 }

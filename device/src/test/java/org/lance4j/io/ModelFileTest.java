@@ -81,7 +81,7 @@ class ModelFileTest {
     private static String refusal(Path dir, byte[] bytes) throws IOException {
         Path f = dir.resolve("bad.l4j");
         Files.write(f, bytes);
-        return assertThrows(ModelFileException.class, () -> ModelFile.read(f)).getMessage();
+        return assertThrows(FileFormatException.class, () -> ModelFile.read(f)).getMessage();
     }
 
     @Test
@@ -99,7 +99,7 @@ class ModelFileTest {
         assertTrue(m.contains("format 2") && m.contains("upgrade"), m);
         m = refusal(dir, "hello world, not a model".getBytes());
         assertTrue(m.contains("not a lance4j model file"), m);
-        m = assertThrows(ModelFileException.class, () -> ModelFile.read(dir.resolve("missing.l4j"))).getMessage();
+        m = assertThrows(FileFormatException.class, () -> ModelFile.read(dir.resolve("missing.l4j"))).getMessage();
         assertTrue(m.contains("no such model file"), m);
         byte[] trailing = java.util.Arrays.copyOf(ok, ok.length + 1);
         m = refusal(dir, trailing);

@@ -15,7 +15,7 @@ import org.lance4j.app.Progress;
 import org.lance4j.app.Training;
 import org.lance4j.data.Dataset;
 import org.lance4j.graph.Model;
-import org.lance4j.io.ModelFileException;
+import org.lance4j.io.FileFormatException;
 import org.lance4j.models.Zoo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -56,7 +56,7 @@ final class DemoCommand implements Callable<Integer> {
             try {
                 pre = Models.load(cached);
                 say("using the pretrained model cached at " + cached + " (--retrain to train it again)");
-            } catch (ModelFileException | IllegalArgumentException e) {
+            } catch (FileFormatException | IllegalArgumentException e) {
                 say("cached model unusable (" + e.getMessage() + "); pretraining again");
             }
         }

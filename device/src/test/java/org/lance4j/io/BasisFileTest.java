@@ -1,0 +1,121 @@
+package org.lance4j.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lance4j.compress.ConvBasis;
+import org.lance4j.compress.LanceConvTest;
+import org.lance4j.graph.Model;
+
+/**
+ * Round trip, the golden version-1 basis file (it must keep loading), refusal of a basis made for
+ * another model or batch size, and of damaged files. The golden file pairs with the golden model
+ * file (model-v1.l4j); regenerate only on a format change, keeping the old one:
+ * {@code java -cp device/target/classes:device/target/test-classes org.lance4j.io.BasisFileTest OUT}.
+ */
+class BasisFileTest {
+    static Map<String, ConvBasis> bases(long seed, boolean batch) {
+        SplittableRandom r = new SplittableRandom(seed);
+        Map<String, ConvBasis> m = new LinkedHashMap<>();
+        m.put("conv", new ConvBasis(4, 1, 6, 6, batch ? LanceConvTest.orthonormal(4, 2, r) : null, batch ? 2 : 0,
+                LanceConvTest.orthonormal(1, 1, r), 1, LanceConvTest.orthonormal(6, 3, r), 3, LanceConvTest.orthonormal(6, 2, r), 2));
+        return m;
+    }
+
+    static final Map<String, String> SETTINGS = Map.of("energy", "0.7", "batches", "100", "batch", "4", "project_batch", "1");
+
+    static Model goldenModel() throws IOException {
+        try (InputStream in = BasisFileTest.class.getResourceAsStream("/golden/model-v1.l4j")) {
+            return ModelFile.read(in, "model-v1.l4j").model();
+        }
+    }
+
+    public static void main(String[] args) throws IOException {
+        Model m = ModelFile.read(Path.of(args[0].replace("basis-v1.l4jb", "model-v1.l4j"))).model();
+        BasisFile.write(Path.of(args[0]), m, SETTINGS, bases(5, true));
+    }
+
+    @Test
+    void roundTrip(@TempDir Path d) throws IOException {
+        Model m = goldenModel();
+        for (boolean batch : new boolean[] {true, false}) {
+            Path f = d.resolve("b" + batch + ".l4jb");
+            Map<String, ConvBasis> b = bases(1, batch);
+            BasisFile.write(f, m, SETTINGS, b);
+            BasisFile.Contents c = BasisFile.read(f);
+            assertEquals(SETTINGS, c.settings());
+            ConvBasis x = b.get("conv"), y = c.layers().get("conv");
+            assertArrayEquals(x.uC(), y.uC());
+            assertArrayEquals(x.uH(), y.uH());
+            assertArrayEquals(x.uW(), y.uW());
+            if (batch) assertArrayEquals(x.uB(), y.uB());
+            else assertNull(y.uB());
+            assertEquals(x.coreSize(), y.coreSize());
+            c.checkFor(m, 4, f.toString());
+        }
+    }
+
+    @Test
+    void goldenVersion1FileStillLoadsAndFitsItsModel() throws IOException {
+        try (InputStream in = getClass().getResourceAsStream("/golden/basis-v1.l4jb")) {
+            BasisFile.Contents c = BasisFile.read(in, "basis-v1.l4jb");
+            assertEquals(SETTINGS, c.settings());
+            ConvBasis b = c.layers().get("conv");
+            assertEquals(2, b.rB());
+            assertEquals(3, b.rH());
+            assertEquals(2 * 1 * 3 * 2, b.coreSize());
+            assertEquals(-0.4390189f, b.uH()[0], 0f, "recorded when the file was written");
+            c.checkFor(goldenModel(), 4, "basis-v1.l4jb");
+        }
+    }
+
+    @Test
+    void anotherModelOrBatchSizeIsRefused(@TempDir Path d) throws IOException {
+        Model m = goldenModel();
+        Path f = d.resolve("b.l4jb");
+        BasisFile.write(f, m, SETTINGS, bases(1, true));
+        BasisFile.Contents c = BasisFile.read(f);
+        String msg = assertThrows(FileFormatException.class, () -> c.checkFor(m, 8, "b.l4jb")).getMessage();
+        assertTrue(msg.contains("batch size 4") && msg.contains("--batch"), msg);
+        m.param("fc.bias").value().set(0, 42f);
+        msg = assertThrows(FileFormatException.class, () -> c.checkFor(m, 4, "b.l4jb")).getMessage();
+        assertTrue(msg.contains("another model") && msg.contains("calibrate"), msg);
+    }
+
+    @Test
+    void damagedFilesAreRefused(@TempDir Path d) throws IOException {
+        byte[] ok;
+        try (InputStream in = getClass().getResourceAsStream("/golden/basis-v1.l4jb")) {
+            ok = in.readAllBytes();
+        }
+        Path f = d.resolve("x.l4jb");
+        Files.write(f, java.util.Arrays.copyOf(ok, ok.length - 9));
+        assertTrue(assertThrows(FileFormatException.class, () -> BasisFile.read(f)).getMessage().contains("truncated"));
+        byte[] bad = ok.clone();
+        bad[ok.length - 20] ^= 1;
+        Files.write(f, bad);
+        assertTrue(assertThrows(FileFormatException.class, () -> BasisFile.read(f)).getMessage().contains("checksum"));
+        byte[] v2 = ok.clone();
+        ByteBuffer.wrap(v2).putInt(8, 2);
+        Files.write(f, v2);
+        assertTrue(assertThrows(FileFormatException.class, () -> BasisFile.read(f)).getMessage().contains("format 2"));
+        try (InputStream in = getClass().getResourceAsStream("/golden/model-v1.l4j")) {
+            Files.write(f, in.readAllBytes());
+        }
+        assertTrue(assertThrows(FileFormatException.class, () -> BasisFile.read(f)).getMessage().contains("not a lance4j basis file"));
+        assertTrue(assertThrows(FileFormatException.class, () -> BasisFile.read(d.resolve("none"))).getMessage().contains("no such basis file"));
+    }
+}

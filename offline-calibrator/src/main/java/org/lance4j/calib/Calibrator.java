@@ -1,0 +1,141 @@
+package org.lance4j.calib;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.lance4j.compress.ConvBasis;
+import org.lance4j.data.BatchLoader;
+import org.lance4j.data.Dataset;
+import org.lance4j.data.Normalization;
+import org.lance4j.graph.Graph;
+import org.lance4j.graph.LayerSpec;
+import org.lance4j.graph.Model;
+import org.lance4j.graph.ModelSpec;
+import org.lance4j.graph.TrainableRule;
+import org.lance4j.kernel.ModeOps;
+import org.lance4j.linalg.SymmetricEigen;
+import org.lance4j.tensor.Shape;
+import org.lance4j.tensor.Tensor;
+
+/**
+ * LANCE Phase I: for every trained convolution (the last N with groups == 1) and every mode of its
+ * input, the true running mean of the Gram matrix over K calibration batches (model in eval mode, no
+ * gradients), a symmetric eigendecomposition, and the rank r = min{r : Σ_{i≤r} λ_i / Σ λ_i ≥ ε} clamped
+ * to [1, D]. The batch mode is projected only when asked (then the batch size is fixed for good).
+ */
+public final class Calibrator {
+    /** @param projectBatch also fix a basis for the batch mode (LANCE's published code does; DESIGN.md leaves it open) */
+    public record Settings(int layers, double energy, int batches, int batch, boolean projectBatch, long seed) {
+        public Settings {
+            if (layers < 1) throw new IllegalArgumentException("--layers must be ≥ 1, got " + layers);
+            if (!(energy > 0 && energy <= 1)) throw new IllegalArgumentException("--energy must be in (0, 1], got " + energy);
+            if (batches < 1) throw new IllegalArgumentException("--batches must be ≥ 1, got " + batches);
+            if (batch < 1) throw new IllegalArgumentException("--batch must be ≥ 1, got " + batch);
+        }
+    }
+
+    /** One mode of one layer: its size, rank, the energy its rank keeps, and the eigenvalues. */
+    public record Mode(String name, int size, int rank, double energyKept, double[] eigenvalues) { }
+
+    /** One layer's result. */
+    public record Layer(String node, Shape input, List<Mode> modes, ConvBasis basis) {
+        public long coreBytes() {
+            return 4L * basis.coreSize();
+        }
+
+        public long factorBytes() {
+            return 4L * basis.factorSize();
+        }
+
+        public long fullBytes() {
+            return 4L * input.size();
+        }
+    }
+
+    /** Progress per calibration batch. */
+    public interface Listener {
+        void batch(int done, int total);
+    }
+
+    private Calibrator() { }
+
+    public static Map<String, Layer> calibrate(Model model, Dataset data, Normalization norm, Settings s, Listener l) {
+        ModelSpec spec = model.spec();
+        List<String> convs = TrainableRule.regularConvs(spec);
+        if (s.layers() > convs.size()) {
+            throw new IllegalArgumentException("--layers " + s.layers() + ": model '" + spec.name() + "' has only " + convs.size()
+                    + " convolutions with groups == 1");
+        }
+        List<String> chosen = convs.subList(convs.size() - s.layers(), convs.size());
+        Graph g = Graph.plan(model, Graph.Config.inference(s.batch()));
+        Map<String, float[][]> grams = new LinkedHashMap<>();     // per layer: gB, gC, gH, gW of one batch (float)
+        Map<String, double[][]> sums = new LinkedHashMap<>();     // per layer: Σ over batches (double)
+        Map<String, Shape> shapes = new LinkedHashMap<>();
+        for (String node : chosen) {
+            ModelSpec.Node n = spec.nodes().stream().filter(x -> x.name().equals(node)).findFirst().orElseThrow();
+            if (!(n.layer() instanceof LayerSpec.Conv)) throw new IllegalStateException(node);
+            Shape in = spec.shape(n.inputs().get(0)).withBatchPrefix(s.batch());
+            shapes.put(node, in);
+            int[] d = in.dims();
+            float[][] gf = new float[4][];
+            double[][] gd = new double[4][];
+            for (int m = 0; m < 4; m++) {
+                gf[m] = new float[d[m] * d[m]];
+                gd[m] = new double[d[m] * d[m]];
+            }
+            grams.put(node, gf);
+            sums.put(node, gd);
+            g.observeInput(node, (Tensor x) -> {
+                for (float[] a : gf) java.util.Arrays.fill(a, 0f);
+                ModeOps.gram(x.data, x.offset, d[0], d[1], d[2], d[3], s.projectBatch() ? gf[0] : null, gf[1], gf[2], gf[3]);
+                for (int m = 0; m < 4; m++) for (int i = 0; i < gf[m].length; i++) gd[m][i] += gf[m][i];
+            });
+        }
+        BatchLoader loader = new BatchLoader(data, norm, s.batch(), true, BatchLoader.Augment.NONE, s.seed());
+        for (int k = 0; k < s.batches(); k++) {
+            if (!loader.hasNext()) loader.startEpoch();
+            loader.next();
+            g.setInput(loader.images(), 0, loader.batchShape());
+            g.forwardInference();
+            if (l != null) l.batch(k + 1, s.batches());
+        }
+        Map<String, Layer> out = new LinkedHashMap<>();
+        String[] names = {"B", "C", "H", "W"};
+        for (String node : chosen) {
+            int[] d = shapes.get(node).dims();
+            double[][] gd = sums.get(node);
+            List<Mode> modes = new ArrayList<>();
+            float[][] u = new float[4][];
+            int[] r = new int[4];
+            for (int m = 0; m < 4; m++) {
+                if (m == 0 && !s.projectBatch()) {
+                    r[0] = d[0];
+                    continue;
+                }
+                double[] mean = gd[m].clone();
+                for (int i = 0; i < mean.length; i++) mean[i] /= s.batches();
+                symmetrize(mean, d[m]);
+                SymmetricEigen.Result e = SymmetricEigen.decompose(mean, d[m]);
+                r[m] = SymmetricEigen.rankForEnergy(e.values(), s.energy());
+                u[m] = new float[d[m] * r[m]];
+                for (int i = 0; i < d[m]; i++) for (int j = 0; j < r[m]; j++) u[m][i * r[m] + j] = (float) e.vector(i, j);
+                modes.add(new Mode(names[m], d[m], r[m], SymmetricEigen.energyKept(e.values(), r[m]), e.values()));
+            }
+            ConvBasis b = new ConvBasis(d[0], d[1], d[2], d[3], u[0], r[0], u[1], r[1], u[2], r[2], u[3], r[3]);
+            out.put(node, new Layer(node, shapes.get(node), modes, b));
+        }
+        return out;
+    }
+
+    /** Float accumulation leaves the Gram a hair off symmetric; average it with its transpose. */
+    private static void symmetrize(double[] a, int n) {
+        for (int i = 0; i < n; i++) {
+            for (int j = i + 1; j < n; j++) {
+                double v = (a[i * n + j] + a[j * n + i]) / 2;
+                a[i * n + j] = v;
+                a[j * n + i] = v;
+            }
+        }
+    }
+}
