@@ -18,8 +18,11 @@ import org.lance4j.train.SgdConfig;
  * activation stores arrive with the LANCE milestone.
  */
 public final class FineTune {
-    /** @param budgetBytes backward-held arena budget ({@link Long#MAX_VALUE}: none) */
-    public record Config(int layers, int epochs, int batch, long budgetBytes, long seed) {
+    /**
+     * @param budgetBytes backward-held arena budget ({@link Long#MAX_VALUE}: none)
+     * @param bases       LANCE bases by conv node (empty: full backprop)
+     */
+    public record Config(int layers, int epochs, int batch, long budgetBytes, long seed, java.util.Map<String, org.lance4j.compress.ConvBasis> bases) {
         public Config {
             if (layers < 0) throw new IllegalArgumentException("--layers must be ≥ 0, got " + layers);
             if (epochs < 1) throw new IllegalArgumentException("--epochs must be ≥ 1, got " + epochs);
@@ -53,10 +56,31 @@ public final class FineTune {
     public static Result run(Model model, Dataset train, Dataset test, Normalization norm, Config c, Training.Listener l) {
         BatchLoader loader = new BatchLoader(train, norm, c.batch(), true, BatchLoader.Augment.NONE, c.seed());
         SgdConfig sgd = new SgdConfig(0.05f, 0.9f, 1e-4f, false, 2.0f, c.epochs() * loader.batchesPerEpoch(), 0.01f);
-        Graph.Config gc = Graph.Config.train(c.batch(), TrainableRule.lastConvs(c.layers())).withFrozenBatchNorm()
-                .withBudget(c.budgetBytes()).withSeed(c.seed());
+        Graph.Config gc = graphConfig(c);
+        checkBudget(model, gc);
         Training.Result r = Training.fit(model, gc, sgd, loader, test, norm, c.epochs(), 500, l);
-        return new Result(model, r, PaperMemory.bytes(model.spec(), c.batch(), c.layers()), r.peakBackwardBytes(),
-                r.graph().plannedHeldBytes());
+        long paper = c.bases().isEmpty() ? PaperMemory.bytes(model.spec(), c.batch(), c.layers()) : PaperMemory.compressedBytes(c.bases());
+        return new Result(model, r, paper, r.peakBackwardBytes(), r.graph().plannedHeldBytes());
+    }
+
+    public static Graph.Config graphConfig(Config c) {
+        return Graph.Config.train(c.batch(), TrainableRule.lastConvs(c.layers())).withFrozenBatchNorm()
+                .withBudget(c.budgetBytes()).withSeed(c.seed()).withCompression(c.bases());
+    }
+
+    /**
+     * Refuses, before any training, a configuration whose backward-held need exceeds the budget, with
+     * each layer's need in the message. Plans the graph once to know the need exactly.
+     */
+    public static void checkBudget(Model model, Graph.Config gc) {
+        if (gc.budgetBytes() == Long.MAX_VALUE) return;
+        Graph g = Graph.plan(model, gc.withBudget(Long.MAX_VALUE));
+        long need = g.plannedHeldBytes();
+        if (need <= gc.budgetBytes()) return;
+        StringBuilder sb = new StringBuilder(String.format(java.util.Locale.ROOT,
+                "--budget %d bytes is too small: one training step holds %d bytes for backward:", gc.budgetBytes(), need));
+        for (Graph.HeldNeed h : g.heldNeeds()) sb.append(String.format(java.util.Locale.ROOT, "%n  %-24s %-8s %,12d bytes", h.node(), h.kind(), h.bytes()));
+        sb.append(System.lineSeparator()).append("raise --budget, train fewer --layers, use a smaller --batch or --method lance with a lower --energy");
+        throw new IllegalArgumentException(sb.toString());
     }
 }

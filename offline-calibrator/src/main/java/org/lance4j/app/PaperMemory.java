@@ -37,6 +37,13 @@ public final class PaperMemory {
         return layers(spec, batch, lastConvs).stream().mapToLong(Layer::bytes).sum();
     }
 
+    /** Compressed methods count the core plus the factor matrices of each trained convolution. */
+    public static long compressedBytes(java.util.Map<String, org.lance4j.compress.ConvBasis> bases) {
+        long b = 0;
+        for (org.lance4j.compress.ConvBasis u : bases.values()) b += 4L * (u.coreSize() + u.factorSize());
+        return b;
+    }
+
     public static double mib(long bytes) {
         return bytes / (double) (1 << 20);
     }

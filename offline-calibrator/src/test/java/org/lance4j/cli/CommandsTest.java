@@ -71,6 +71,39 @@ class CommandsTest {
     }
 
     @Test
+    void calibrateThenFinetuneWithLance(@TempDir Path dir) throws Exception {
+        String data = bars(dir);
+        Path model = dir.resolve("m.l4j"), basis = dir.resolve("b.l4jb");
+        assertEquals(0, run("pretrain", "--data", data, "--epochs", "1", "--batch", "16", "--out", model.toString(), "--json").code);
+        Run c = run("calibrate", "--model-file", model.toString(), "--data", data, "--layers", "2", "--energy", "0.7", "--batches", "5",
+                "--batch", "16", "--out", basis.toString(), "--json");
+        assertEquals(0, c.code, c.err);
+        Map<String, Object> cj = JSON.std.mapFrom(c.out.strip());
+        long compressed = ((Number) cj.get("activation_bytes")).longValue(), full = ((Number) cj.get("full_bytes")).longValue();
+        assertTrue(compressed < full, compressed + " < " + full);
+        Run f = run("finetune", "--model-file", model.toString(), "--data", data, "--method", "lance", "--layers", "2", "--basis",
+                basis.toString(), "--epochs", "1", "--batch", "16", "--json");
+        assertEquals(0, f.code, f.err);
+        Map<String, Object> fj = JSON.std.mapFrom(f.out.strip());
+        assertEquals(compressed, ((Number) fj.get("activation_bytes")).longValue(), "paper metric = core + factors");
+        long peak = ((Number) fj.get("peak_backward_bytes")).longValue();
+        assertTrue(peak >= compressed, "the measured peak holds at least the cores and factors");
+        // a basis for another batch size, a budget too small, a basis for another model: one clear error each
+        Run wrongBatch = run("finetune", "--model-file", model.toString(), "--data", data, "--method", "lance", "--layers", "2", "--basis",
+                basis.toString(), "--batch", "8");
+        assertTrue(wrongBatch.err.contains("batch size 16"), wrongBatch.err);
+        Run small = run("finetune", "--model-file", model.toString(), "--data", data, "--method", "bp", "--layers", "2", "--budget", "1KiB",
+                "--batch", "16");
+        assertEquals(1, small.code);
+        assertTrue(small.err.contains("--budget 1024 bytes is too small") && small.err.contains("conv5"), small.err);
+        Path other = dir.resolve("o.l4j");
+        assertEquals(0, run("pretrain", "--data", data, "--epochs", "1", "--batch", "16", "--seed", "9", "--out", other.toString()).code);
+        Run wrongModel = run("finetune", "--model-file", other.toString(), "--data", data, "--method", "lance", "--layers", "2", "--basis",
+                basis.toString(), "--batch", "16");
+        assertTrue(wrongModel.err.contains("another model"), wrongModel.err);
+    }
+
+    @Test
     void memoryCountsThePaperMetricAndMeasuresThePeak() throws Exception {
         Run m = run("memory", "--model", "resnet18", "--input", "32", "--batch", "8", "--layers", "2", "--json");
         assertEquals(0, m.code, m.err);

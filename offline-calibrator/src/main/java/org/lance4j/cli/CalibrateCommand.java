@@ -1,0 +1,135 @@
+package org.lance4j.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.lance4j.app.DataSpec;
+import org.lance4j.app.Models;
+import org.lance4j.calib.Calibrator;
+import org.lance4j.compress.ConvBasis;
+import org.lance4j.data.Dataset;
+import org.lance4j.io.BasisFile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** LANCE Phase I: calibrate the bases of the last N convolutions on a data source and write a basis file. */
+@Command(name = "calibrate", description = "LANCE Phase I: compute low-rank bases of the trained layers' inputs; write a basis file.")
+final class CalibrateCommand implements Callable<Integer> {
+    @Option(names = "--model-file", required = true, description = "The pretrained model file.")
+    Path modelFile;
+
+    @Option(names = "--data", required = true, description = "Calibration data, normally the fine-tuning data (its training split).")
+    String data;
+
+    @Option(names = "--layers", required = true, description = "The last N convolutions with groups == 1.")
+    int layers;
+
+    @Option(names = "--energy", defaultValue = "0.7", description = "Energy threshold ε (default ${DEFAULT-VALUE}, the paper's).")
+    double energy;
+
+    @Option(names = "--batches", defaultValue = "100", description = "Calibration batches K (default ${DEFAULT-VALUE}).")
+    int batches;
+
+    @Option(names = "--batch", defaultValue = "64", description = "Batch size; fine-tuning must use the same (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--project-batch", description = "Also fix a basis for the batch mode (LANCE's published code does).")
+    boolean projectBatch;
+
+    @Option(names = "--method", defaultValue = "lance", description = "lance (ASI's budget search arrives with the ASI store).")
+    String method;
+
+    @Option(names = "--out", required = true, description = "Basis file to write (atomically).")
+    Path out;
+
+    @Option(names = "--seed", defaultValue = "233", description = "Seed for the calibration batches.")
+    long seed;
+
+    @Option(names = "--json", description = "Print exactly one JSON object on stdout.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!method.equals("lance")) {
+            throw new IllegalArgumentException("--method " + method + ": only lance calibration exists in this version; "
+                    + "the ASI budget search arrives with the ASI store");
+        }
+        Map<String, Object> r = run(modelFile, data, new Calibrator.Settings(layers, energy, batches, batch, projectBatch, seed), out, json);
+        Output.print(json, r, () -> (String) r.remove("report"));
+        return 0;
+    }
+
+    /** Shared with the demo; returns the JSON result (with a "report" entry holding the human text). */
+    static Map<String, Object> run(Path modelFile, String data, Calibrator.Settings s, Path out, boolean quiet) throws Exception {
+        Models.Loaded m = Models.load(modelFile);
+        Dataset d = m.prepare(DataSpec.parse(data).loadTrain(m.size()));
+        long t0 = System.nanoTime();
+        boolean tty = System.console() != null && System.getenv("CI") == null;
+        Map<String, Calibrator.Layer> res = Calibrator.calibrate(m.model(), d, m.normalization(), s, (done, total) -> {
+            if (quiet) return;
+            if (tty && (done == total || done % Math.max(1, total / 20) == 0)) {
+                System.err.printf(Locale.ROOT, "\rcalibrating: batch %d/%d", done, total);
+                if (done == total) System.err.println();
+            } else if (!tty && done == total) {
+                System.err.printf(Locale.ROOT, "calibrated on %d batches%n", total);
+            }
+        });
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Map<String, ConvBasis> bases = new LinkedHashMap<>();
+        res.forEach((k, v) -> bases.put(k, v.basis()));
+        Map<String, String> settings = new LinkedHashMap<>(Models.provenance());
+        settings.put("energy", Double.toString(s.energy()));
+        settings.put("batches", Integer.toString(s.batches()));
+        settings.put("batch", Integer.toString(s.batch()));
+        settings.put("project_batch", s.projectBatch() ? "1" : "0");
+        settings.put("layers", Integer.toString(s.layers()));
+        settings.put("data", data);
+        settings.put("model_file", modelFile.toString());
+        BasisFile.write(out, m.model(), settings, bases);
+
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("model_file", modelFile.toString());
+        r.put("out", out.toString());
+        r.put("energy", s.energy());
+        r.put("batches", s.batches());
+        r.put("batch", s.batch());
+        r.put("project_batch", s.projectBatch());
+        r.put("seconds", seconds);
+        List<Map<String, Object>> ls = new ArrayList<>();
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "calibrated %d layers on %s (ε = %s, K = %d, batch %d%s) in %.1f s%n",
+                res.size(), d.name(), s.energy(), s.batches(), s.batch(), s.projectBatch() ? ", batch mode projected" : "", seconds));
+        long core = 0, factors = 0, full = 0;
+        for (Calibrator.Layer l : res.values()) {
+            Map<String, Object> lj = new LinkedHashMap<>();
+            lj.put("node", l.node());
+            lj.put("input", l.input().toString());
+            List<Map<String, Object>> modes = new ArrayList<>();
+            StringBuilder ms = new StringBuilder();
+            for (Calibrator.Mode mo : l.modes()) {
+                modes.add(Map.of("mode", mo.name(), "size", mo.size(), "rank", mo.rank(), "energy_kept", mo.energyKept()));
+                ms.append(String.format(Locale.ROOT, " %s %d→%d (%.3f)", mo.name(), mo.size(), mo.rank(), mo.energyKept()));
+            }
+            lj.put("modes", modes);
+            lj.put("core_bytes", l.coreBytes());
+            lj.put("factor_bytes", l.factorBytes());
+            lj.put("full_bytes", l.fullBytes());
+            ls.add(lj);
+            core += l.coreBytes();
+            factors += l.factorBytes();
+            full += l.fullBytes();
+            sb.append(String.format(Locale.ROOT, "  %-22s input %-18s%s  core %s + factors %s (full input %s)%n", l.node(), l.input(), ms,
+                    Sizes.human(l.coreBytes()), Sizes.human(l.factorBytes()), Sizes.human(l.fullBytes())));
+        }
+        r.put("layers", ls);
+        r.put("activation_bytes", core + factors);
+        r.put("full_bytes", full);
+        sb.append(String.format(Locale.ROOT, "activation memory: %s (core + factors) against %s in full (%.1f× smaller)%nwrote %s",
+                Sizes.human(core + factors), Sizes.human(full), full / (double) (core + factors), out));
+        r.put("report", sb.toString());
+        return r;
+    }
+}

@@ -1,0 +1,125 @@
+package org.lance4j.cli;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.lance4j.app.DataSpec;
+import org.lance4j.app.FineTune;
+import org.lance4j.app.Models;
+import org.lance4j.app.PaperMemory;
+import org.lance4j.app.Progress;
+import org.lance4j.app.Training;
+import org.lance4j.compress.ConvBasis;
+import org.lance4j.data.Dataset;
+import org.lance4j.graph.Model;
+import org.lance4j.io.BasisFile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Fine-tunes the last N convolutions and the head of a model file: full backprop or LANCE. */
+@Command(name = "finetune", description = "Fine-tune the last N convolutions + head with bp (full) or lance (fixed bases).")
+final class FinetuneCommand implements Callable<Integer> {
+    @Option(names = "--model-file", required = true, description = "The pretrained model file.")
+    Path modelFile;
+
+    @Option(names = "--data", required = true, description = "Fine-tuning data, e.g. fmnist:classes=5-9.")
+    String data;
+
+    @Option(names = "--method", required = true, description = "bp or lance (hosvd and asi arrive with their stores).")
+    String method;
+
+    @Option(names = "--layers", required = true, description = "The last N convolutions with groups == 1 (plus the head).")
+    int layers;
+
+    @Option(names = "--basis", description = "Basis file from ./lance4j calibrate (for --method lance).")
+    Path basis;
+
+    @Option(names = "--budget", description = "Byte budget of the backward-held arena, e.g. 300KiB; a configuration that cannot fit is refused.")
+    String budget;
+
+    @Option(names = "--epochs", defaultValue = "2", description = "Epochs (default ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--batch", defaultValue = "64", description = "Batch size; must match the basis file's (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--keep-head", description = "Keep the pretrained head (same classes) instead of a new one.")
+    boolean keepHead;
+
+    @Option(names = "--out", description = "Write the fine-tuned model here.")
+    Path out;
+
+    @Option(names = "--seed", defaultValue = "7", description = "Seed for the new head and the batch order.")
+    long seed;
+
+    @Option(names = "--json", description = "Print exactly one JSON object on stdout.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        long b = budget == null ? Long.MAX_VALUE : Sizes.parse("--budget", budget);
+        Map<String, Object> r = run(modelFile, data, method, layers, basis, b, epochs, batch, keepHead, out, seed, new Progress("finetune", json));
+        Output.print(json, r, () -> String.format(Locale.ROOT, """
+                fine-tuned %s with %s (last %d convs + %s head, batch %d, %d epochs) on %s:
+                  test accuracy                       %.4f
+                  activation memory, paper metric     %.3f MiB
+                  measured peak, backward-held arena  %.3f MiB (%,d bytes)
+                  step latency (median)               forward %.2f ms, backward %.2f ms, optimizer %.2f ms""",
+                modelFile, method, layers, keepHead ? "pretrained" : "new", batch, epochs, data, (double) r.get("test_accuracy"),
+                (double) r.get("activation_mib"), PaperMemory.mib((long) r.get("peak_backward_bytes")), (long) r.get("peak_backward_bytes"),
+                ((Map<?, ?>) r.get("step_ms")).get("forward"), ((Map<?, ?>) r.get("step_ms")).get("backward"),
+                ((Map<?, ?>) r.get("step_ms")).get("optimizer")));
+        return 0;
+    }
+
+    static Map<String, Object> run(Path modelFile, String data, String method, int layers, Path basis, long budget, int epochs, int batch,
+                                   boolean keepHead, Path out, long seed, Training.Listener listener) throws Exception {
+        Map<String, ConvBasis> bases = Map.of();
+        Models.Loaded pre = Models.load(modelFile);
+        switch (method) {
+            case "bp" -> {
+                if (basis != null) throw new IllegalArgumentException("--basis is for --method lance");
+            }
+            case "lance" -> {
+                if (basis == null) throw new IllegalArgumentException("--method lance needs --basis BASIS from ./lance4j calibrate");
+                BasisFile.Contents c = BasisFile.read(basis);
+                c.checkFor(pre.model(), batch, basis.toString());
+                if (c.layers().size() != layers) {
+                    throw new IllegalArgumentException(basis + " holds bases for the last " + c.layers().size() + " convolutions but --layers is "
+                            + layers + "; calibrate with --layers " + layers);
+                }
+                bases = c.layers();
+            }
+            case "hosvd", "asi" -> throw new IllegalArgumentException("--method " + method + " is not available yet in this version; use bp or lance");
+            default -> throw new IllegalArgumentException("--method " + method + ": use bp or lance");
+        }
+        DataSpec ds = DataSpec.parse(data);
+        Dataset train = pre.prepare(ds.loadTrain(pre.size()));
+        Dataset test = pre.prepare(ds.loadTest(pre.size()));
+        Model m = keepHead ? pre.model() : FineTune.withNewHead(pre.model(), train.classes(), seed);
+        FineTune.Result res = FineTune.run(m, train, test, pre.normalization(), new FineTune.Config(layers, epochs, batch, budget, seed, bases),
+                listener);
+        Training.EpochReport last = res.run().last();
+        if (out != null) {
+            Map<String, String> meta = new LinkedHashMap<>(pre.meta());
+            meta.put("finetune_method", method);
+            meta.put("finetune_data", data);
+            meta.put("finetune_layers", Integer.toString(layers));
+            meta.put("test_accuracy", Double.toString(last.testAccuracy()));
+            Models.save(out, m, pre.normalization(), pre.fit(), meta);
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("method", method);
+        r.put("layers", layers);
+        r.put("batch", batch);
+        r.put("test_accuracy", last.testAccuracy());
+        r.put("activation_mib", PaperMemory.mib(res.paperBytes()));
+        r.put("activation_bytes", res.paperBytes());
+        r.put("peak_backward_bytes", res.measuredPeakBytes());
+        r.put("step_ms", Output.stepMs(last));
+        r.put("epochs", Output.epochs(res.run().epochs()));
+        return r;
+    }
+}
