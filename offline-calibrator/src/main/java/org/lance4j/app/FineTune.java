@@ -29,8 +29,12 @@ public final class FineTune {
         }
     }
 
-    /** The result with both memory measures. */
-    public record Result(Model model, Training.Result run, long paperBytes, long measuredPeakBytes, long plannedHeldBytes) { }
+    /**
+     * The result with both memory measures and the angle (degrees) between the method's weight gradient
+     * and the exact one over the compressed layers, on a fixed probe batch at the final weights (0 for bp).
+     */
+    public record Result(Model model, Training.Result run, long paperBytes, long measuredPeakBytes, long plannedHeldBytes,
+                         double gradientAngleDeg) { }
 
     private FineTune() { }
 
@@ -60,7 +64,45 @@ public final class FineTune {
         checkBudget(model, gc);
         Training.Result r = Training.fit(model, gc, sgd, loader, test, norm, c.epochs(), 500, l);
         long paper = c.bases().isEmpty() ? PaperMemory.bytes(model.spec(), c.batch(), c.layers()) : PaperMemory.compressedBytes(c.bases());
-        return new Result(model, r, paper, r.peakBackwardBytes(), r.graph().plannedHeldBytes());
+        double angle = 0;
+        if (!c.bases().isEmpty()) {
+            float[] x = new float[train.itemShape().size() * c.batch()];
+            int[] y = new int[c.batch()];
+            BatchLoader.fill(train, norm, 0, c.batch(), x, 0, y);
+            angle = gradientAngle(model, gc, x, y);
+        }
+        return new Result(model, r, paper, r.peakBackwardBytes(), r.graph().plannedHeldBytes(), angle);
+    }
+
+    /**
+     * Degrees between the weight gradients of the compressed layers computed with the config's
+     * activation stores and computed exactly (full stores), on one batch at the current weights.
+     */
+    public static double gradientAngle(Model model, Graph.Config gc, float[] images, int[] labels) {
+        Graph exact = Graph.plan(model, gc.withCompression(java.util.Map.of()).withBudget(Long.MAX_VALUE));
+        Graph approx = Graph.plan(model, gc.withBudget(Long.MAX_VALUE));
+        double dot = 0, na = 0, nb = 0;
+        for (Graph g : new Graph[] {exact, approx}) {
+            g.setInput(images, 0, g.input().shape);
+            g.zeroGrads();
+            g.context().reseed(gc.seed());
+            g.forwardTraining();
+            g.lossAndGrad(labels, 0);
+            g.backward();
+        }
+        for (org.lance4j.graph.Param p : exact.trainable()) {
+            if (!gc.compression().containsKey(p.node())) continue;
+            org.lance4j.tensor.Tensor a = exact.gradOf(p), b = approx.gradOf(approx.trainable().stream()
+                    .filter(q -> q.name().equals(p.name())).findFirst().orElseThrow());
+            for (int i = 0; i < a.size(); i++) {
+                double u = a.get(i), v = b.get(i);
+                dot += u * v;
+                na += u * u;
+                nb += v * v;
+            }
+        }
+        if (na == 0 || nb == 0) return 90;
+        return Math.toDegrees(Math.acos(Math.max(-1, Math.min(1, dot / Math.sqrt(na * nb)))));
     }
 
     public static Graph.Config graphConfig(Config c) {

@@ -66,9 +66,10 @@ final class FinetuneCommand implements Callable<Integer> {
                   test accuracy                       %.4f
                   activation memory, paper metric     %.3f MiB
                   measured peak, backward-held arena  %.3f MiB (%,d bytes)
+                  gradient angle to exact (probe)     %.2f°
                   step latency (median)               forward %.2f ms, backward %.2f ms, optimizer %.2f ms""",
                 modelFile, method, layers, keepHead ? "pretrained" : "new", batch, epochs, data, (double) r.get("test_accuracy"),
-                (double) r.get("activation_mib"), PaperMemory.mib((long) r.get("peak_backward_bytes")), (long) r.get("peak_backward_bytes"),
+                (double) r.get("activation_mib"), PaperMemory.mib((long) r.get("peak_backward_bytes")), (long) r.get("peak_backward_bytes"), (double) r.get("gradient_angle_deg"),
                 ((Map<?, ?>) r.get("step_ms")).get("forward"), ((Map<?, ?>) r.get("step_ms")).get("backward"),
                 ((Map<?, ?>) r.get("step_ms")).get("optimizer")));
         return 0;
@@ -118,6 +119,7 @@ final class FinetuneCommand implements Callable<Integer> {
         r.put("activation_mib", PaperMemory.mib(res.paperBytes()));
         r.put("activation_bytes", res.paperBytes());
         r.put("peak_backward_bytes", res.measuredPeakBytes());
+        r.put("gradient_angle_deg", res.gradientAngleDeg());
         r.put("step_ms", Output.stepMs(last));
         r.put("epochs", Output.epochs(res.run().epochs()));
         return r;

@@ -88,6 +88,8 @@ class CommandsTest {
         assertEquals(compressed, ((Number) fj.get("activation_bytes")).longValue(), "paper metric = core + factors");
         long peak = ((Number) fj.get("peak_backward_bytes")).longValue();
         assertTrue(peak >= compressed, "the measured peak holds at least the cores and factors");
+        double angle = ((Number) fj.get("gradient_angle_deg")).doubleValue();
+        assertTrue(angle > 0 && angle < 90, "a compressed gradient points away from the exact one, but not opposite: " + angle);
         // a basis for another batch size, a budget too small, a basis for another model: one clear error each
         Run wrongBatch = run("finetune", "--model-file", model.toString(), "--data", data, "--method", "lance", "--layers", "2", "--basis",
                 basis.toString(), "--batch", "8");
