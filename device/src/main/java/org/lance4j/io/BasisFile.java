@@ -81,8 +81,7 @@ public final class BasisFile {
     public static void write(Path path, Model model, Map<String, String> settings, Map<String, ConvBasis> layers) throws IOException {
         String fp = fingerprint(model);
         BinaryIO.writeAtomically(path, out -> {
-            out.write(MAGIC.getBytes(StandardCharsets.US_ASCII));
-            out.writeInt(VERSION);
+            BinaryIO.writeHeader(out, MAGIC, VERSION);
             BinaryIO.writeString(out, fp);
             Map<String, String> sorted = new TreeMap<>(settings);
             out.writeInt(sorted.size());
@@ -115,16 +114,7 @@ public final class BasisFile {
 
     public static Contents read(InputStream raw, String where) throws IOException {
         return BinaryIO.readVerified(raw, where, "calibrate again or copy the file again", in -> {
-            byte[] magic = new byte[8];
-            in.readFully(magic);
-            if (!Arrays.equals(magic, MAGIC.getBytes(StandardCharsets.US_ASCII))) {
-                throw new FileFormatException(where + ": not a lance4j basis file (wrong magic); give a file written by ./lance4j calibrate");
-            }
-            int version = in.readInt();
-            if (version != VERSION) {
-                throw new FileFormatException(where + ": basis file format " + version + " is not supported by this lance4j (it reads "
-                        + VERSION + ")" + (version > VERSION ? "; upgrade lance4j" : "; calibrate again"));
-            }
+            BinaryIO.readHeader(in, MAGIC, VERSION, where, "basis", "./lance4j calibrate", "; calibrate again");
             String fp = BinaryIO.readString(in, where);
             int n = in.readInt();
             if (n < 0 || n > 10_000) throw new FileFormatException(where + ": corrupt (settings count " + n + ")");

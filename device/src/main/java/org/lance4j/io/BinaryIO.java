@@ -77,6 +77,29 @@ final class BinaryIO {
         }
     }
 
+    static void writeHeader(DataOutputStream out, String magic, int version) throws IOException {
+        out.write(magic.getBytes(StandardCharsets.US_ASCII));
+        out.writeInt(version);
+    }
+
+    /**
+     * Checks the 8-byte magic and the version of a {@code kind} ("model", "basis") file written by
+     * {@code writer}; an older version's message ends with {@code olderFix}.
+     */
+    static void readHeader(DataInputStream in, String magic, int version, String where, String kind, String writer, String olderFix)
+            throws IOException {
+        byte[] m = new byte[magic.length()];
+        in.readFully(m);
+        if (!java.util.Arrays.equals(m, magic.getBytes(StandardCharsets.US_ASCII))) {
+            throw new FileFormatException(where + ": not a lance4j " + kind + " file (wrong magic); give a file written by " + writer);
+        }
+        int v = in.readInt();
+        if (v != version) {
+            throw new FileFormatException(where + ": " + kind + " file format " + v + " is not supported by this lance4j (it reads " + version
+                    + ")" + (v > version ? "; upgrade lance4j" : olderFix));
+        }
+    }
+
     static void writeString(DataOutputStream out, String s) throws IOException {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         out.writeInt(b.length);

@@ -48,8 +48,7 @@ public final class ModelFile {
 
     public static void write(Path path, Model model, Map<String, String> meta) throws IOException {
         BinaryIO.writeAtomically(path, out -> {
-            out.write(MAGIC.getBytes(StandardCharsets.US_ASCII));
-            out.writeInt(VERSION);
+            BinaryIO.writeHeader(out, MAGIC, VERSION);
             BinaryIO.writeString(out, model.spec().toText());
             Map<String, String> sorted = new TreeMap<>(meta);
             out.writeInt(sorted.size());
@@ -80,16 +79,7 @@ public final class ModelFile {
 
     public static Contents read(InputStream raw, String where) throws IOException {
         return BinaryIO.readVerified(raw, where, "it was damaged or not copied completely — copy it again", in -> {
-            byte[] magic = new byte[8];
-            in.readFully(magic);
-            if (!Arrays.equals(magic, MAGIC.getBytes(StandardCharsets.US_ASCII))) {
-                throw new FileFormatException(where + ": not a lance4j model file (wrong magic); give a file written by ./lance4j pretrain");
-            }
-            int version = in.readInt();
-            if (version != VERSION) {
-                throw new FileFormatException(where + ": model file format " + version + " is not supported by this lance4j (it reads "
-                        + VERSION + ")" + (version > VERSION ? "; upgrade lance4j" : ""));
-            }
+            BinaryIO.readHeader(in, MAGIC, VERSION, where, "model", "./lance4j pretrain", "");
             ModelSpec spec;
             try {
                 spec = ModelSpec.parse(BinaryIO.readString(in, where));
