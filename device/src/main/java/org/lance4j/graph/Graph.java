@@ -52,11 +52,13 @@ public final class Graph {
      * @param inputGradient   also compute the gradient of the input (gradient checks, attribution)
      * @param output          the node whose output is the graph's output (null: the last node); nodes it
      *                        does not depend on (other tasks' heads) are not run, planned or trained
-     * @param compression     LANCE bases by conv node name (empty: every trained layer keeps its input in full)
+     * @param compression     bases by conv node name (empty: every trained layer keeps its input in full)
+     * @param subspaceIteration the bases are ASI's: refreshed from every batch by one subspace iteration
+     *                        (false: LANCE's, fixed)
      */
     public record Config(int batch, TrainableRule rule, boolean training, boolean freezeBatchNorm, long budgetBytes,
                          long seed, boolean reuseScratch, boolean inputGradient, String output,
-                         java.util.Map<String, org.lance4j.compress.ConvBasis> compression) {
+                         java.util.Map<String, org.lance4j.compress.ConvBasis> compression, boolean subspaceIteration) {
         public Config {
             if (batch < 1) throw new IllegalArgumentException("--batch must be ≥ 1, got " + batch);
             compression = compression == null ? java.util.Map.of() : java.util.Map.copyOf(compression);
@@ -65,46 +67,51 @@ public final class Graph {
 
         /** Training with full backprop of every parameter and no budget (pretraining). */
         public static Config train(int batch, TrainableRule rule) {
-            return new Config(batch, rule, true, false, Long.MAX_VALUE, 233, true, false, null, java.util.Map.of());
+            return new Config(batch, rule, true, false, Long.MAX_VALUE, 233, true, false, null, java.util.Map.of(), false);
         }
 
         /** Inference only. */
         public static Config inference(int batch) {
-            return new Config(batch, TrainableRule.none(), false, false, Long.MAX_VALUE, 0, true, false, null, java.util.Map.of());
+            return new Config(batch, TrainableRule.none(), false, false, Long.MAX_VALUE, 0, true, false, null, java.util.Map.of(), false);
         }
 
         public Config withBudget(long bytes) {
-            return new Config(batch, rule, training, freezeBatchNorm, bytes, seed, reuseScratch, inputGradient, output, compression);
+            return new Config(batch, rule, training, freezeBatchNorm, bytes, seed, reuseScratch, inputGradient, output, compression, subspaceIteration);
         }
 
         public Config withFrozenBatchNorm() {
-            return new Config(batch, rule, training, true, budgetBytes, seed, reuseScratch, inputGradient, output, compression);
+            return new Config(batch, rule, training, true, budgetBytes, seed, reuseScratch, inputGradient, output, compression, subspaceIteration);
         }
 
         public Config withoutScratchReuse() {
-            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, false, inputGradient, output, compression);
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, false, inputGradient, output, compression, subspaceIteration);
         }
 
         public Config withInputGradient() {
-            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, true, output, compression);
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, true, output, compression, subspaceIteration);
         }
 
         public Config withSeed(long s) {
-            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, s, reuseScratch, inputGradient, output, compression);
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, s, reuseScratch, inputGradient, output, compression, subspaceIteration);
         }
 
         /** LANCE: keep cores with these fixed bases instead of full inputs, by conv node name. */
         public Config withCompression(java.util.Map<String, org.lance4j.compress.ConvBasis> bases) {
-            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, output, bases);
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, output, bases, subspaceIteration);
+        }
+
+        /** ASI: the bases are starting points refreshed every training step (fixed ranks). */
+        public Config withSubspaceIteration() {
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, output, compression, true);
         }
 
         /** Which node is the output (a task's head in a multi-head network). */
         public Config withOutput(String node) {
-            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, node, compression);
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, node, compression, subspaceIteration);
         }
 
         public Config withBatch(int b) {
-            return new Config(b, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, output, compression);
+            return new Config(b, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, output, compression, subspaceIteration);
         }
     }
 
@@ -291,7 +298,7 @@ public final class Graph {
         LayerSpec l = node.layer();
         if (l instanceof LayerSpec.Conv c) {
             return new Conv2d(nm, c.out(), c.k(), c.stride(), c.pad(), c.groups(), value(nm, "weight"), value(nm, "bias"),
-                    grad(nm, "weight", train), grad(nm, "bias", train), cfg.compression().get(nm));
+                    grad(nm, "weight", train), grad(nm, "bias", train), cfg.compression().get(nm), cfg.subspaceIteration());
         } else if (l instanceof LayerSpec.BatchNorm b) {
             return new BatchNorm2d(nm, b.eps(), b.momentum(), b.trackRunningStats(), value(nm, "weight"), value(nm, "bias"),
                     grad(nm, "weight", train), grad(nm, "bias", train), value(nm, "running_mean"), value(nm, "running_var"));
@@ -488,6 +495,12 @@ public final class Graph {
 
     public long scratchBytes() {
         return scratch.bytes();
+    }
+
+    /** The runtime layer of a node (tests and tools inspect stores through it). */
+    public Layer layer(String node) {
+        for (Layer l : layers) if (l.name.equals(node)) return l;
+        throw new IllegalArgumentException("no node " + node);
     }
 
     /** Whether a node runs backward. */

@@ -12,16 +12,67 @@ public final class ModeOps {
      * gH (H, H) += Σ planes P Pᵀ, gW (W, W) += Σ planes Pᵀ P. Any of them may be null.
      */
     public static void gram(float[] x, int off, int b, int c, int h, int w, float[] gB, float[] gC, float[] gH, float[] gW) {
+        gram(x, off, b, c, h, w, gB, gC, gH, gW, 0);
+    }
+
+    /** As {@link #gram(float[], int, int, int, int, int, float[], float[], float[], float[])}, each Gram at gOff in its array. */
+    public static void gram(float[] x, int off, int b, int c, int h, int w, float[] gB, float[] gC, float[] gH, float[] gW, int gOff) {
         int chw = c * h * w, hw = h * w;
-        if (gB != null) Gemm.nt(b, b, chw, x, off, chw, x, off, chw, gB, 0, b, true);
+        if (gB != null) Gemm.nt(b, b, chw, x, off, chw, x, off, chw, gB, gOff, b, true);
+        if (gC == null && gH == null && gW == null) return;
         for (int n = 0; n < b; n++) {
-            if (gC != null) Gemm.nt(c, c, hw, x, off + n * chw, hw, x, off + n * chw, hw, gC, 0, c, true);
+            if (gC != null) Gemm.nt(c, c, hw, x, off + n * chw, hw, x, off + n * chw, hw, gC, gOff, c, true);
+            if (gH == null && gW == null) continue;
             for (int ch = 0; ch < c; ch++) {
                 int p = off + n * chw + ch * hw;
-                if (gH != null) Gemm.nt(h, h, w, x, p, w, x, p, w, gH, 0, h, true);
-                if (gW != null) Gemm.tn(w, w, h, x, p, w, x, p, w, gW, 0, w, true);
+                if (gH != null) Gemm.nt(h, h, w, x, p, w, x, p, w, gH, gOff, h, true);
+                if (gW != null) Gemm.tn(w, w, h, x, p, w, x, p, w, gW, gOff, w, true);
             }
         }
+    }
+
+    /**
+     * Orthonormalizes the r columns of u (D, r) in place by modified Gram–Schmidt with double
+     * accumulation. A column that vanishes (rank-deficient input) is replaced by the first unit vector
+     * orthogonal to the previous ones, so the result is always orthonormal.
+     */
+    public static void orthonormalize(float[] u, int off, int d, int r) {
+        for (int j = 0; j < r; j++) {
+            for (int pass = 0; pass < 2; pass++) {          // twice is enough (Kahan's "twice is enough")
+                for (int p = 0; p < j; p++) {
+                    double dot = 0;
+                    for (int i = 0; i < d; i++) dot += (double) u[off + i * r + p] * u[off + i * r + j];
+                    for (int i = 0; i < d; i++) u[off + i * r + j] -= (float) (dot * u[off + i * r + p]);
+                }
+            }
+            double n = 0;
+            for (int i = 0; i < d; i++) n += (double) u[off + i * r + j] * u[off + i * r + j];
+            if (n < 1e-24) {
+                // replace by a unit vector and re-orthogonalize it against the previous columns
+                for (int e = 0; e < d; e++) {
+                    for (int i = 0; i < d; i++) u[off + i * r + j] = i == e ? 1f : 0f;
+                    for (int p = 0; p < j; p++) {
+                        double dot = u[off + e * r + p];
+                        for (int i = 0; i < d; i++) u[off + i * r + j] -= (float) (dot * u[off + i * r + p]);
+                    }
+                    n = 0;
+                    for (int i = 0; i < d; i++) n += (double) u[off + i * r + j] * u[off + i * r + j];
+                    if (n > 1e-6) break;
+                }
+            }
+            float inv = (float) (1 / Math.sqrt(n));
+            for (int i = 0; i < d; i++) u[off + i * r + j] *= inv;
+        }
+    }
+
+    /**
+     * One warm-started subspace iteration (ASI): u (D, r) ← orth(G · u) for a mode Gram G (D, D); v is
+     * (D, r) scratch.
+     */
+    public static void subspaceIteration(float[] g, int gOff, float[] u, int uOff, int d, int r, float[] v, int vOff) {
+        Gemm.nn(d, r, d, g, gOff, d, u, uOff, r, v, vOff, r, false);
+        orthonormalize(v, vOff, d, r);
+        System.arraycopy(v, vOff, u, uOff, d * r);
     }
 
     /** Workspace floats for {@link #project}. */

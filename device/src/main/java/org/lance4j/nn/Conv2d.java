@@ -31,9 +31,11 @@ public final class Conv2d extends Layer {
     private final Tensor dw;  // (O, C/groups, K, K) or null when frozen
     private final Tensor db;  // (O) or null
     private Tensor saved;     // (B, C, H, W) input kept for dW (full store)
-    private final ConvBasis basis;     // LANCE bases, or null for the full store
+    private final ConvBasis basis;     // LANCE bases (or ASI's initial ones), or null for the full store
+    private final boolean subspaceIteration; // ASI: refresh the factors from each batch before projecting
     private Tensor uB, uC, uH, uW;     // resident factors: (B, r_B), (C, r_C), (H, r_H), (W, r_W)
     private Tensor core;               // (r_B or B, r_C, r_H, r_W) held
+    private Tensor[] factors;          // {U_B or null, U_C, U_H, U_W}, for loops over modes without allocating
     private int bsz, c, h, wd, oh, ow, cg, og, ckk;
     private boolean depthwise, direct;
 
@@ -44,8 +46,18 @@ public final class Conv2d extends Layer {
 
     public Conv2d(String name, int outChannels, int k, int stride, int pad, int groups,
                   Tensor w, Tensor b, Tensor dw, Tensor db, ConvBasis basis) {
+        this(name, outChannels, k, stride, pad, groups, w, b, dw, db, basis, false);
+    }
+
+    /**
+     * @param subspaceIteration ASI: before each training projection, every factor takes one warm-started
+     *                          subspace iteration on the current batch, U ← orth(X₍ₙ₎X₍ₙ₎ᵀ U), ranks fixed
+     */
+    public Conv2d(String name, int outChannels, int k, int stride, int pad, int groups,
+                  Tensor w, Tensor b, Tensor dw, Tensor db, ConvBasis basis, boolean subspaceIteration) {
         super(name);
         this.basis = basis;
+        this.subspaceIteration = subspaceIteration && basis != null;
         this.outChannels = outChannels;
         this.k = k;
         this.stride = stride;
@@ -84,6 +96,7 @@ public final class Conv2d extends Layer {
             uH = new Tensor(name + ".U_H", Shape.of(h, basis.rH()), null, 0);
             uW = new Tensor(name + ".U_W", Shape.of(wd, basis.rW()), null, 0);
             core = new Tensor(name + ".core", Shape.of(basis.rB(), basis.rC(), basis.rH(), basis.rW()), null, 0);
+            factors = new Tensor[] {uB, uC, uH, uW};
         } else if (trainParams) {
             saved = new Tensor(name + ".saved_input", in[0], null, 0);
         }
@@ -134,7 +147,12 @@ public final class Conv2d extends Layer {
         else own = (dw != null ? 2L : 1L) * c * k * k * oh * ow;
         if (basis == null) return own;
         long proj = ModeOps.projectWorkspace(bsz, c, h, basis.rC(), basis.rH(), basis.rW(), basis.projectsBatch());
-        return Math.max(own, Math.max(proj, lanceWorkspace()));
+        long asi = 0;
+        if (subspaceIteration) {   // one mode at a time: its Gram (D, D) and G·U (D, r)
+            int d = Math.max(Math.max(basis.projectsBatch() ? bsz : 0, c), Math.max(h, wd));
+            asi = (long) d * d + (long) d * d;
+        }
+        return Math.max(own, Math.max(proj, Math.max(asi, lanceWorkspace())));
     }
 
     @Override
@@ -169,6 +187,7 @@ public final class Conv2d extends Layer {
         if (keeping() && trainParams) {
             if (basis != null) {
                 // after the convolution: the workspace is free again
+                if (subspaceIteration) refreshFactors(x);
                 ctx.held.reserve(core, name);
                 ModeOps.project(x.data, x.offset, bsz, c, h, wd, uB == null ? null : uB.data, uB == null ? 0 : uB.offset, basis.rB(),
                         uC.data, uC.offset, basis.rC(), uH.data, uH.offset, basis.rH(), uW.data, uW.offset, basis.rW(),
@@ -177,6 +196,21 @@ public final class Conv2d extends Layer {
                 ctx.held.reserve(saved, name);
                 saved.copyFrom(x);
             }
+        }
+    }
+
+    /** ASI: one warm-started subspace iteration per mode on this batch, in place on the resident factors. */
+    private void refreshFactors(Tensor x) {
+        float[] ws = ctx.workspace.data;
+        int g = ctx.workspace.offset;
+        for (int m = 0; m < 4; m++) {
+            Tensor u = factors[m];
+            if (u == null) continue;
+            int d = u.shape.dim(0), r = u.shape.dim(1);
+            java.util.Arrays.fill(ws, g, g + d * d, 0f);
+            ModeOps.gram(x.data, x.offset, bsz, c, h, wd, m == 0 ? ws : null, m == 1 ? ws : null, m == 2 ? ws : null, m == 3 ? ws : null,
+                    g);
+            ModeOps.subspaceIteration(ws, g, u.data, u.offset, d, r, ws, g + d * d);
         }
     }
 
@@ -273,6 +307,17 @@ public final class Conv2d extends Layer {
         }
         if (lance) ctx.held.release(core);
         else if (trainParams) ctx.held.release(saved);
+    }
+
+    /** The current factor of mode 'B', 'C', 'H' or 'W' (null without a basis, or B when the batch is not projected). */
+    public Tensor factor(char mode) {
+        return switch (mode) {
+            case 'B' -> uB;
+            case 'C' -> uC;
+            case 'H' -> uH;
+            case 'W' -> uW;
+            default -> throw new IllegalArgumentException("mode " + mode);
+        };
     }
 
     public boolean isDepthwise() {

@@ -26,7 +26,7 @@ public class LanceConvTest {
     static final double ATOL = 2e-5, RTOL = 2e-4;
 
     /** (C, H, W, O, K, S, P, B, r_C, r_H, r_W, r_B or 0 for an unprojected batch). */
-    static final int[][] CASES = {
+    public static final int[][] CASES = {
         {3, 6, 5, 4, 3, 1, 1, 2, 2, 3, 4, 0},
         {4, 7, 7, 3, 3, 2, 1, 3, 3, 4, 5, 2},
         {5, 5, 6, 2, 1, 1, 0, 2, 2, 5, 3, 0},
@@ -55,9 +55,9 @@ public class LanceConvTest {
         return f;
     }
 
-    record Setup(Model model, ConvBasis basis, float[] x, float[] g, int[] c) { }
+    public record Setup(Model model, ConvBasis basis, float[] x, float[] g, int[] c) { }
 
-    static Setup setup(int[] c, long seed, boolean fullRank) {
+    public static Setup setup(int[] c, long seed, boolean fullRank) {
         SplittableRandom r = new SplittableRandom(seed);
         int C = c[0], H = c[1], W = c[2], O = c[3], K = c[4], S = c[5], P = c[6], B = c[7];
         SpecBuilder sb = new SpecBuilder("one-conv", C, H, W);
@@ -89,7 +89,7 @@ public class LanceConvTest {
     }
 
     /** X̃ the slow way: S = X ×_n U_nᵀ over every mode, then X̃ = S ×_n U_n, in double. */
-    static double[] projectedInput(Setup s) {
+    public static double[] projectedInput(Setup s) {
         int[] c = s.c;
         int C = c[0], H = c[1], W = c[2], B = c[7];
         ConvBasis u = s.basis;
@@ -133,7 +133,7 @@ public class LanceConvTest {
     }
 
     /** dW[o,c,i,j] = Σ_{b,y,x} G[b,o,y,x] · X[b,c,S·y+i−P, S·x+j−P], in double. */
-    static float[] exactWeightGrad(double[] x, float[] g, int[] c) {
+    public static float[] exactWeightGrad(double[] x, float[] g, int[] c) {
         int C = c[0], H = c[1], W = c[2], O = c[3], K = c[4], S = c[5], P = c[6], B = c[7];
         int oh = (H + 2 * P - K) / S + 1, ow = (W + 2 * P - K) / S + 1;
         float[] dw = new float[O * C * K * K];

@@ -80,6 +80,16 @@ class NoAllocationTest {
     }
 
     @Test
+    void asiFineTuningStepAllocatesNothing() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        org.lance4j.compress.ConvBasis basis = new org.lance4j.compress.ConvBasis(8, 8, 10, 10,
+                org.lance4j.compress.LanceConvTest.orthonormal(8, 4, r), 4, org.lance4j.compress.LanceConvTest.orthonormal(8, 3, r), 3,
+                org.lance4j.compress.LanceConvTest.orthonormal(10, 5, r), 5, org.lance4j.compress.LanceConvTest.orthonormal(10, 6, r), 6);
+        assertStepAllocatesNothing(Graph.Config.train(8, TrainableRule.lastConvs(1)).withFrozenBatchNorm()
+                .withCompression(java.util.Map.of("pw", basis)).withSubspaceIteration(), "ASI on the last conv");
+    }
+
+    @Test
     void fineTuningStepAllocatesNothing() {
         assertStepAllocatesNothing(Graph.Config.train(8, TrainableRule.lastConvs(2)).withFrozenBatchNorm(), "last 2 convs + head");
     }
