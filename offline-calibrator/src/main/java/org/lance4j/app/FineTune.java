@@ -20,9 +20,11 @@ import org.lance4j.train.SgdConfig;
 public final class FineTune {
     /**
      * @param budgetBytes backward-held arena budget ({@link Long#MAX_VALUE}: none)
-     * @param bases       LANCE bases by conv node (empty: full backprop)
+     * @param bases       bases by conv node (empty: full backprop)
+     * @param subspaceIteration ASI (bases refreshed every step) rather than LANCE (fixed)
      */
-    public record Config(int layers, int epochs, int batch, long budgetBytes, long seed, java.util.Map<String, org.lance4j.compress.ConvBasis> bases) {
+    public record Config(int layers, int epochs, int batch, long budgetBytes, long seed, java.util.Map<String, org.lance4j.compress.ConvBasis> bases,
+                         boolean subspaceIteration) {
         public Config {
             if (layers < 0) throw new IllegalArgumentException("--layers must be ≥ 0, got " + layers);
             if (epochs < 1) throw new IllegalArgumentException("--epochs must be ≥ 1, got " + epochs);
@@ -69,9 +71,22 @@ public final class FineTune {
             float[] x = new float[train.itemShape().size() * c.batch()];
             int[] y = new int[c.batch()];
             BatchLoader.fill(train, norm, 0, c.batch(), x, 0, y);
-            angle = gradientAngle(model, gc, x, y);
+            // ASI: probe with the factors as training left them, not the random starting ones
+            angle = gradientAngle(model, c.subspaceIteration() ? gc.withCompression(currentFactors(r.graph(), c.bases())) : gc, x, y);
         }
         return new Result(model, r, paper, r.peakBackwardBytes(), r.graph().plannedHeldBytes(), angle);
+    }
+
+    /** The factors a trained graph's compressed convolutions hold now, as bases. */
+    static java.util.Map<String, org.lance4j.compress.ConvBasis> currentFactors(Graph g, java.util.Map<String, org.lance4j.compress.ConvBasis> start) {
+        java.util.Map<String, org.lance4j.compress.ConvBasis> out = new java.util.LinkedHashMap<>();
+        start.forEach((node, b) -> {
+            org.lance4j.nn.Conv2d conv = (org.lance4j.nn.Conv2d) g.layer(node);
+            org.lance4j.tensor.Tensor ub = conv.factor('B');
+            out.put(node, new org.lance4j.compress.ConvBasis(b.b(), b.c(), b.h(), b.w(), ub == null ? null : ub.toArray(), ub == null ? 0 : b.rB(),
+                    conv.factor('C').toArray(), b.rC(), conv.factor('H').toArray(), b.rH(), conv.factor('W').toArray(), b.rW()));
+        });
+        return out;
     }
 
     /**
@@ -106,8 +121,9 @@ public final class FineTune {
     }
 
     public static Graph.Config graphConfig(Config c) {
-        return Graph.Config.train(c.batch(), TrainableRule.lastConvs(c.layers())).withFrozenBatchNorm()
+        Graph.Config g = Graph.Config.train(c.batch(), TrainableRule.lastConvs(c.layers())).withFrozenBatchNorm()
                 .withBudget(c.budgetBytes()).withSeed(c.seed()).withCompression(c.bases());
+        return c.subspaceIteration() ? g.withSubspaceIteration() : g;
     }
 
     /**

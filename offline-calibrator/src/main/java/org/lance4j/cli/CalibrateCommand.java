@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.lance4j.app.DataSpec;
 import org.lance4j.app.Models;
+import org.lance4j.calib.AsiBudgetSearch;
 import org.lance4j.calib.Calibrator;
 import org.lance4j.compress.ConvBasis;
 import org.lance4j.data.Dataset;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** LANCE Phase I: calibrate the bases of the last N convolutions on a data source and write a basis file. */
-@Command(name = "calibrate", description = "LANCE Phase I: compute low-rank bases of the trained layers' inputs; write a basis file.")
+@Command(name = "calibrate", description = "LANCE Phase I bases (or ASI ranks by budget search) for the trained layers; write a basis file.")
 final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--model-file", required = true, description = "The pretrained model file.")
     Path modelFile;
@@ -40,8 +41,11 @@ final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--project-batch", description = "Also fix a basis for the batch mode (LANCE's published code does).")
     boolean projectBatch;
 
-    @Option(names = "--method", defaultValue = "lance", description = "lance (ASI's budget search arrives with the ASI store).")
+    @Option(names = "--method", defaultValue = "lance", description = "lance (energy ranks, calibrated bases) or asi (ranks by a budget search; default ${DEFAULT-VALUE}).")
     String method;
+
+    @Option(names = "--budget", description = "For --method asi: the activation-memory budget of the trained layers (core + factors), e.g. 64KiB.")
+    String budget;
 
     @Option(names = "--out", required = true, description = "Basis file to write (atomically).")
     Path out;
@@ -54,13 +58,60 @@ final class CalibrateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!method.equals("lance")) {
-            throw new IllegalArgumentException("--method " + method + ": only lance calibration exists in this version; "
-                    + "the ASI budget search arrives with the ASI store");
+        Map<String, Object> r;
+        switch (method) {
+            case "lance" -> {
+                if (budget != null) throw new IllegalArgumentException("--budget goes with --method asi; LANCE's ranks come from --energy");
+                r = run(modelFile, data, new Calibrator.Settings(layers, energy, batches, batch, projectBatch, seed), out, json);
+            }
+            case "asi" -> {
+                if (budget == null) throw new IllegalArgumentException("--method asi needs --budget SIZE (the memory its ranks must fit)");
+                r = runAsi(modelFile, data, layers, batch, projectBatch, Sizes.parse("--budget", budget), seed, out);
+            }
+            default -> throw new IllegalArgumentException("--method " + method + ": use lance or asi");
         }
-        Map<String, Object> r = run(modelFile, data, new Calibrator.Settings(layers, energy, batches, batch, projectBatch, seed), out, json);
         Output.print(json, r, () -> (String) r.remove("report"));
         return 0;
+    }
+
+    /** ASI: ranks by the budget search on one batch; starting factors seeded Gaussian. */
+    static Map<String, Object> runAsi(Path modelFile, String data, int layers, int batch, boolean projectBatch, long budget, long seed, Path out)
+            throws Exception {
+        Models.Loaded m = Models.load(modelFile);
+        Dataset d = m.prepare(DataSpec.parse(data).loadTrain(m.size()));
+        long t0 = System.nanoTime();
+        AsiBudgetSearch.Result res = AsiBudgetSearch.search(m.model(), d, m.normalization(), layers, batch, projectBatch, budget, seed);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Map<String, String> settings = new LinkedHashMap<>(Models.provenance());
+        settings.put("method", "asi");
+        settings.put("budget", Long.toString(budget));
+        settings.put("batch", Integer.toString(batch));
+        settings.put("project_batch", projectBatch ? "1" : "0");
+        settings.put("layers", Integer.toString(layers));
+        settings.put("data", data);
+        settings.put("model_file", modelFile.toString());
+        BasisFile.write(out, m.model(), settings, res.bases());
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("method", "asi");
+        r.put("out", out.toString());
+        r.put("budget_bytes", budget);
+        r.put("activation_bytes", res.totalBytes());
+        r.put("total_error", res.totalError());
+        r.put("seconds", seconds);
+        List<Map<String, Object>> ls = new ArrayList<>();
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "ASI budget search on one batch of %s (batch %d) in %.1f s:%n",
+                d.name(), batch, seconds));
+        for (AsiBudgetSearch.LayerChoice c : res.layers()) {
+            ls.add(Map.of("node", c.node(), "energy", c.energy(), "ranks", java.util.Arrays.toString(c.ranks()), "bytes", c.bytes(),
+                    "gradient_error", c.error()));
+            sb.append(String.format(Locale.ROOT, "  %-22s ε %.1f  ranks (B, C, H, W) %s  %s  ‖dW − dW_low‖ %.4g%n", c.node(), c.energy(),
+                    java.util.Arrays.toString(c.ranks()), Sizes.human(c.bytes()), c.error()));
+        }
+        r.put("layers", ls);
+        sb.append(String.format(Locale.ROOT, "activation memory %s within the budget %s%nwrote %s", Sizes.human(res.totalBytes()),
+                Sizes.human(budget), out));
+        r.put("report", sb.toString());
+        return r;
     }
 
     /** Shared with the demo; returns the JSON result (with a "report" entry holding the human text). */
@@ -89,6 +140,7 @@ final class CalibrateCommand implements Callable<Integer> {
         settings.put("layers", Integer.toString(s.layers()));
         settings.put("data", data);
         settings.put("model_file", modelFile.toString());
+        settings.put("method", "lance");
         BasisFile.write(out, m.model(), settings, bases);
 
         Map<String, Object> r = new LinkedHashMap<>();

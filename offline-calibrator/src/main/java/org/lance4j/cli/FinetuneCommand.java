@@ -27,7 +27,7 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, description = "Fine-tuning data, e.g. fmnist:classes=5-9.")
     String data;
 
-    @Option(names = "--method", required = true, description = "bp or lance (hosvd and asi arrive with their stores).")
+    @Option(names = "--method", required = true, description = "bp, lance or asi (hosvd arrives with its store).")
     String method;
 
     @Option(names = "--layers", required = true, description = "The last N convolutions with groups == 1 (plus the head).")
@@ -83,25 +83,32 @@ final class FinetuneCommand implements Callable<Integer> {
             case "bp" -> {
                 if (basis != null) throw new IllegalArgumentException("--basis is for --method lance");
             }
-            case "lance" -> {
-                if (basis == null) throw new IllegalArgumentException("--method lance needs --basis BASIS from ./lance4j calibrate");
+            case "lance", "asi" -> {
+                if (basis == null) {
+                    throw new IllegalArgumentException("--method " + method + " needs --basis BASIS from ./lance4j calibrate --method " + method);
+                }
                 BasisFile.Contents c = BasisFile.read(basis);
                 c.checkFor(pre.model(), batch, basis.toString());
+                String made = c.settings().getOrDefault("method", "lance");
+                if (!made.equals(method)) {
+                    throw new IllegalArgumentException(basis + " was made by calibrate --method " + made + "; use --method " + made
+                            + " or calibrate again with --method " + method);
+                }
                 if (c.layers().size() != layers) {
                     throw new IllegalArgumentException(basis + " holds bases for the last " + c.layers().size() + " convolutions but --layers is "
                             + layers + "; calibrate with --layers " + layers);
                 }
                 bases = c.layers();
             }
-            case "hosvd", "asi" -> throw new IllegalArgumentException("--method " + method + " is not available yet in this version; use bp or lance");
-            default -> throw new IllegalArgumentException("--method " + method + ": use bp or lance");
+            case "hosvd" -> throw new IllegalArgumentException("--method hosvd is not available yet in this version; use bp, lance or asi");
+            default -> throw new IllegalArgumentException("--method " + method + ": use bp, lance or asi");
         }
         DataSpec ds = DataSpec.parse(data);
         Dataset train = pre.prepare(ds.loadTrain(pre.size()));
         Dataset test = pre.prepare(ds.loadTest(pre.size()));
         Model m = keepHead ? pre.model() : FineTune.withNewHead(pre.model(), train.classes(), seed);
-        FineTune.Result res = FineTune.run(m, train, test, pre.normalization(), new FineTune.Config(layers, epochs, batch, budget, seed, bases),
-                listener);
+        FineTune.Result res = FineTune.run(m, train, test, pre.normalization(),
+                new FineTune.Config(layers, epochs, batch, budget, seed, bases, method.equals("asi")), listener);
         Training.EpochReport last = res.run().last();
         if (out != null) {
             Map<String, String> meta = new LinkedHashMap<>(pre.meta());

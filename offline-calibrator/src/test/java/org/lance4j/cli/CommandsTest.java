@@ -106,6 +106,34 @@ class CommandsTest {
     }
 
     @Test
+    void asiBudgetSearchFitsTheBudgetAndFinetunes(@TempDir Path dir) throws Exception {
+        String data = bars(dir);
+        Path model = dir.resolve("m.l4j"), basis = dir.resolve("asi.l4jb");
+        assertEquals(0, run("pretrain", "--data", data, "--epochs", "1", "--batch", "16", "--out", model.toString()).code);
+        long budget = 6 * 1024;
+        Run c = run("calibrate", "--model-file", model.toString(), "--data", data, "--layers", "2", "--method", "asi", "--budget", "6KiB",
+                "--batch", "16", "--out", basis.toString(), "--json");
+        assertEquals(0, c.code, c.err);
+        Map<String, Object> cj = JSON.std.mapFrom(c.out.strip());
+        long bytes = ((Number) cj.get("activation_bytes")).longValue();
+        assertTrue(bytes <= budget, bytes + " within " + budget);
+        Run f = run("finetune", "--model-file", model.toString(), "--data", data, "--method", "asi", "--layers", "2", "--basis",
+                basis.toString(), "--epochs", "1", "--batch", "16", "--json");
+        assertEquals(0, f.code, f.err);
+        Map<String, Object> fj = JSON.std.mapFrom(f.out.strip());
+        assertEquals(bytes, ((Number) fj.get("activation_bytes")).longValue(), "ASI's memory is what the search chose");
+        assertTrue(((Number) fj.get("test_accuracy")).doubleValue() > 0.5);
+        Run wrong = run("finetune", "--model-file", model.toString(), "--data", data, "--method", "lance", "--layers", "2", "--basis",
+                basis.toString(), "--batch", "16");
+        assertTrue(wrong.err.contains("--method asi"), wrong.err);
+        Run tiny = run("calibrate", "--model-file", model.toString(), "--data", data, "--layers", "2", "--method", "asi", "--budget", "100B",
+                "--batch", "16", "--out", dir.resolve("no.l4jb").toString());
+        assertEquals(1, tiny.code);
+        assertTrue(tiny.err.contains("too small") && tiny.err.contains("conv5"), tiny.err);
+        assertTrue(!Files.exists(dir.resolve("no.l4jb")), "nothing written");
+    }
+
+    @Test
     void memoryCountsThePaperMetricAndMeasuresThePeak() throws Exception {
         Run m = run("memory", "--model", "resnet18", "--input", "32", "--batch", "8", "--layers", "2", "--json");
         assertEquals(0, m.code, m.err);
