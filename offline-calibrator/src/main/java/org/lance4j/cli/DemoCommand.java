@@ -24,10 +24,11 @@ import picocli.CommandLine.Option;
 /**
  * The main job on embedded defaults: pretrain the default small model on Fashion-MNIST classes 0–4
  * (cached after the first run), then fine-tune its last 2 convolutions and a new head on classes 5–9
- * with full backprop and with LANCE (calibrated on classes 5–9), and report accuracy, activation memory
- * (paper metric and measured peak) and step latency side by side.
+ * with full backprop, with LANCE (calibrated on classes 5–9) and with ASI (ranks searched for LANCE's
+ * memory), and report accuracy, activation memory (paper metric and measured peak), the gradient angle
+ * and step latency side by side.
  */
-@Command(name = "demo", description = "Pretrain on Fashion-MNIST 0-4 (cached); fine-tune on 5-9 with bp and lance; compare accuracy, memory, latency.")
+@Command(name = "demo", description = "Pretrain on Fashion-MNIST 0-4 (cached); fine-tune on 5-9 with bp, lance and asi; compare accuracy, memory, latency.")
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--pretrain-epochs", defaultValue = "3", description = "Pretraining epochs (default ${DEFAULT-VALUE}).")
     int pretrainEpochs;
@@ -68,7 +69,7 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         if (pre == null) {
-            say("1/2 pretraining " + model + " on Fashion-MNIST classes 0-4 (" + pretrainEpochs + " epochs) ...");
+            say("1/4 pretraining " + model + " on Fashion-MNIST classes 0-4 (" + pretrainEpochs + " epochs) ...");
             PretrainCommand.run(model, "fmnist:classes=0-4", null, pretrainEpochs, cached, null, null, false, batch, 0.05f, 5e-4f, 1f,
                     "none", 233, new Progress("pretrain", json));
             pre = Models.load(cached);
@@ -79,17 +80,24 @@ final class DemoCommand implements Callable<Integer> {
         Dataset train = pre.prepare(b.loadTrain(pre.size()));
         Dataset test = pre.prepare(b.loadTest(pre.size()));
 
-        say("2/3 fine-tuning the last " + layers + " convolutions + a new head on classes 5-9 with full backprop (" + epochs + " epochs) ...");
+        say("2/4 fine-tuning the last " + layers + " convolutions + a new head on classes 5-9 with full backprop (" + epochs + " epochs) ...");
         FineTune.Result bp = FineTune.run(FineTune.withNewHead(pre.model(), train.classes(), 7), train, test, pre.normalization(),
                 new FineTune.Config(layers, epochs, batch, Long.MAX_VALUE, 7, Map.of(), false), new Progress("finetune bp", json));
 
-        say("3/3 LANCE: calibrating on classes 5-9 (ε = " + energy + ", " + calibrationBatches + " batches), then fine-tuning the same way ...");
+        say("3/4 LANCE: calibrating on classes 5-9 (ε = " + energy + ", " + calibrationBatches + " batches), then fine-tuning the same way ...");
         Path basisFile = cached.resolveSibling(model + "-fmnist-5-9-l" + layers + "-b" + batch + ".l4jb");
         Map<String, Object> cal = CalibrateCommand.run(cached, "fmnist:classes=5-9",
                 new Calibrator.Settings(layers, energy, calibrationBatches, batch, false, 233), basisFile, json);
         say((String) cal.remove("report"));
         FineTune.Result lance = FineTune.run(FineTune.withNewHead(pre.model(), train.classes(), 7), train, test, pre.normalization(),
                 new FineTune.Config(layers, epochs, batch, Long.MAX_VALUE, 7, BasisFile.read(basisFile).layers(), false), new Progress("finetune lance", json));
+
+        say("4/4 ASI at LANCE's memory: budget search for " + lance.paperBytes() + " bytes, then fine-tuning the same way ...");
+        Path asiFile = cached.resolveSibling(model + "-fmnist-5-9-l" + layers + "-b" + batch + "-asi.l4jb");
+        Map<String, Object> asiCal = CalibrateCommand.runAsi(cached, "fmnist:classes=5-9", layers, batch, false, lance.paperBytes(), 233, asiFile);
+        say((String) asiCal.remove("report"));
+        FineTune.Result asi = FineTune.run(FineTune.withNewHead(pre.model(), train.classes(), 7), train, test, pre.normalization(),
+                new FineTune.Config(layers, epochs, batch, Long.MAX_VALUE, 7, BasisFile.read(asiFile).layers(), true), new Progress("finetune asi", json));
         double seconds = (System.nanoTime() - t0) / 1e9;
 
         Map<String, Object> out = new LinkedHashMap<>();
@@ -102,6 +110,7 @@ final class DemoCommand implements Callable<Integer> {
         Map<String, Object> methods = new LinkedHashMap<>();
         methods.put("bp", summary(bp));
         methods.put("lance", summary(lance));
+        methods.put("asi", summary(asi));
         out.put("methods", methods);
         // top level: LANCE, the method this tool is about
         out.putAll(summary(lance));
@@ -114,8 +123,11 @@ final class DemoCommand implements Callable<Integer> {
 
                     method  test acc  act. memory (paper)  measured peak (held)  grad angle  fwd ms  bwd ms  opt ms
                     """, model, preAcc, layers, batch, epochs));
-            for (Map.Entry<String, FineTune.Result> e : Map.of("bp", bp, "lance", lance).entrySet().stream()
-                    .sorted(Map.Entry.comparingByKey()).toList()) {
+            Map<String, FineTune.Result> rows = new LinkedHashMap<>();
+            rows.put("bp", bp);
+            rows.put("lance", lance);
+            rows.put("asi", asi);
+            for (Map.Entry<String, FineTune.Result> e : rows.entrySet()) {
                 FineTune.Result r = e.getValue();
                 Training.EpochReport l = r.run().last();
                 sb.append(String.format(Locale.ROOT, "%-6s  %.4f    %12s         %12s         %6.2f°    %6.2f  %6.2f  %6.2f%n", e.getKey(),
@@ -125,7 +137,8 @@ final class DemoCommand implements Callable<Integer> {
             sb.append(String.format(Locale.ROOT, "LANCE keeps %.1f× less activation memory (paper metric); accuracy %+.2f points vs full backprop.%n",
                     bp.paperBytes() / (double) lance.paperBytes(), 100 * (lance.run().last().testAccuracy() - bp.run().last().testAccuracy())));
             sb.append("The measured peak also holds what the paper metric leaves out (the head's input, ReLU masks, BN state).").append('\n');
-            sb.append(String.format(Locale.ROOT, "total time %.0f s; HOSVD and ASI join this comparison in a later version.", seconds));
+            sb.append("ASI's ranks come from a budget search at LANCE's memory; its factors are refreshed every step.").append('\n');
+            sb.append(String.format(Locale.ROOT, "total time %.0f s; HOSVD joins this comparison in a later version.", seconds));
             return sb.toString();
         });
         return 0;
