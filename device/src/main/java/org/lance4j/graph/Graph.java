@@ -55,10 +55,12 @@ public final class Graph {
      * @param compression     bases by conv node name (empty: every trained layer keeps its input in full)
      * @param subspaceIteration the bases are ASI's: refreshed from every batch by one subspace iteration
      *                        (false: LANCE's, fixed)
+     * @param hosvdEnergy     &gt; 0: HOSVD — every trained convolution without a basis decomposes each mode of
+     *                        every batch and keeps ranks by this energy (0: off)
      */
     public record Config(int batch, TrainableRule rule, boolean training, boolean freezeBatchNorm, long budgetBytes,
                          long seed, boolean reuseScratch, boolean inputGradient, String output,
-                         java.util.Map<String, org.lance4j.compress.ConvBasis> compression, boolean subspaceIteration) {
+                         java.util.Map<String, org.lance4j.compress.ConvBasis> compression, boolean subspaceIteration, double hosvdEnergy) {
         public Config {
             if (batch < 1) throw new IllegalArgumentException("--batch must be ≥ 1, got " + batch);
             compression = compression == null ? java.util.Map.of() : java.util.Map.copyOf(compression);
@@ -67,51 +69,64 @@ public final class Graph {
 
         /** Training with full backprop of every parameter and no budget (pretraining). */
         public static Config train(int batch, TrainableRule rule) {
-            return new Config(batch, rule, true, false, Long.MAX_VALUE, 233, true, false, null, java.util.Map.of(), false);
+            return new Config(batch, rule, true, false, Long.MAX_VALUE, 233, true, false, null, java.util.Map.of(), false, 0);
         }
 
         /** Inference only. */
         public static Config inference(int batch) {
-            return new Config(batch, TrainableRule.none(), false, false, Long.MAX_VALUE, 0, true, false, null, java.util.Map.of(), false);
+            return new Config(batch, TrainableRule.none(), false, false, Long.MAX_VALUE, 0, true, false, null, java.util.Map.of(), false, 0);
         }
 
         public Config withBudget(long bytes) {
-            return new Config(batch, rule, training, freezeBatchNorm, bytes, seed, reuseScratch, inputGradient, output, compression, subspaceIteration);
+            return new Config(batch, rule, training, freezeBatchNorm, bytes, seed, reuseScratch, inputGradient, output, compression, subspaceIteration, hosvdEnergy);
         }
 
         public Config withFrozenBatchNorm() {
-            return new Config(batch, rule, training, true, budgetBytes, seed, reuseScratch, inputGradient, output, compression, subspaceIteration);
+            return new Config(batch, rule, training, true, budgetBytes, seed, reuseScratch, inputGradient, output, compression, subspaceIteration, hosvdEnergy);
         }
 
         public Config withoutScratchReuse() {
-            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, false, inputGradient, output, compression, subspaceIteration);
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, false, inputGradient, output, compression, subspaceIteration, hosvdEnergy);
         }
 
         public Config withInputGradient() {
-            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, true, output, compression, subspaceIteration);
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, true, output, compression, subspaceIteration, hosvdEnergy);
         }
 
         public Config withSeed(long s) {
-            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, s, reuseScratch, inputGradient, output, compression, subspaceIteration);
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, s, reuseScratch, inputGradient, output, compression, subspaceIteration, hosvdEnergy);
         }
 
         /** LANCE: keep cores with these fixed bases instead of full inputs, by conv node name. */
         public Config withCompression(java.util.Map<String, org.lance4j.compress.ConvBasis> bases) {
-            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, output, bases, subspaceIteration);
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, output, bases, subspaceIteration, hosvdEnergy);
         }
 
         /** ASI: the bases are starting points refreshed every training step (fixed ranks). */
         public Config withSubspaceIteration() {
-            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, output, compression, true);
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, output, compression, true, hosvdEnergy);
+        }
+
+        /** HOSVD: decompose every mode of every batch, ranks by this energy. */
+        public Config withHosvd(double energy) {
+            if (!(energy > 0 && energy <= 1)) throw new IllegalArgumentException("--energy must be in (0, 1], got " + energy);
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, output, compression,
+                    subspaceIteration, energy);
+        }
+
+        /** The same settings with every trained layer keeping its input in full (the exact gradient). */
+        public Config uncompressed() {
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, output, java.util.Map.of(),
+                    false, 0);
         }
 
         /** Which node is the output (a task's head in a multi-head network). */
         public Config withOutput(String node) {
-            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, node, compression, subspaceIteration);
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, node, compression, subspaceIteration, hosvdEnergy);
         }
 
         public Config withBatch(int b) {
-            return new Config(b, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, output, compression, subspaceIteration);
+            return new Config(b, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, output, compression, subspaceIteration, hosvdEnergy);
         }
     }
 
@@ -298,7 +313,8 @@ public final class Graph {
         LayerSpec l = node.layer();
         if (l instanceof LayerSpec.Conv c) {
             return new Conv2d(nm, c.out(), c.k(), c.stride(), c.pad(), c.groups(), value(nm, "weight"), value(nm, "bias"),
-                    grad(nm, "weight", train), grad(nm, "bias", train), cfg.compression().get(nm), cfg.subspaceIteration());
+                    grad(nm, "weight", train), grad(nm, "bias", train), cfg.compression().get(nm), cfg.subspaceIteration(),
+                    c.groups() == 1 ? cfg.hosvdEnergy() : 0);
         } else if (l instanceof LayerSpec.BatchNorm b) {
             return new BatchNorm2d(nm, b.eps(), b.momentum(), b.trackRunningStats(), value(nm, "weight"), value(nm, "bias"),
                     grad(nm, "weight", train), grad(nm, "bias", train), value(nm, "running_mean"), value(nm, "running_var"));

@@ -19,21 +19,35 @@ public final class SymmetricEigen {
 
     private SymmetricEigen() { }
 
-    /** @param a (n, n) row-major; must be symmetric (checked to a relative 1e-6) */
-    public static Result decompose(double[] a, int n) {
-        if (a.length != n * n) throw new IllegalArgumentException("matrix has " + a.length + " entries, not " + n + "×" + n);
+    /**
+     * The allocation-free form for per-step use (HOSVD): a (n, n) is destroyed; v (n, n) receives the
+     * eigenvectors as columns and values (n) the eigenvalues, both sorted descending. No symmetry check.
+     */
+    public static void decomposeInPlace(double[] a, int n, double[] v, double[] values) {
         double scale = 0;
-        for (double v : a) scale = Math.max(scale, Math.abs(v));
+        for (int i = 0; i < n * n; i++) scale = Math.max(scale, Math.abs(a[i]));
+        java.util.Arrays.fill(v, 0, n * n, 0);
+        for (int i = 0; i < n; i++) v[i * n + i] = 1;
+        jacobi(a, v, n, scale);
+        for (int i = 0; i < n; i++) values[i] = a[i * n + i];
+        // selection sort, descending, swapping eigenvector columns along
         for (int i = 0; i < n; i++) {
-            for (int j = i + 1; j < n; j++) {
-                if (Math.abs(a[i * n + j] - a[j * n + i]) > 1e-6 * Math.max(scale, 1e-30)) {
-                    throw new IllegalArgumentException("matrix is not symmetric at (" + i + ", " + j + ")");
-                }
+            int best = i;
+            for (int j = i + 1; j < n; j++) if (values[j] > values[best]) best = j;
+            if (best == i) continue;
+            double t = values[i];
+            values[i] = values[best];
+            values[best] = t;
+            for (int r = 0; r < n; r++) {
+                double u = v[r * n + i];
+                v[r * n + i] = v[r * n + best];
+                v[r * n + best] = u;
             }
         }
-        double[] m = a.clone();
-        double[] v = new double[n * n];
-        for (int i = 0; i < n; i++) v[i * n + i] = 1;
+    }
+
+    /** Cyclic Jacobi sweeps on m (destroyed: its diagonal ends as the eigenvalues), rotations accumulated in v. */
+    private static void jacobi(double[] m, double[] v, int n, double scale) {
         for (int sweep = 0; sweep < MAX_SWEEPS; sweep++) {
             double off = 0;
             for (int i = 0; i < n; i++) for (int j = i + 1; j < n; j++) off += m[i * n + j] * m[i * n + j];
@@ -47,7 +61,6 @@ public final class SymmetricEigen {
                     double t = Math.signum(theta) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
                     if (theta == 0) t = 1;
                     double c = 1 / Math.sqrt(t * t + 1), s = t * c;
-                    // rotate rows/columns p and q of m
                     for (int k = 0; k < n; k++) {
                         double mkp = m[k * n + p], mkq = m[k * n + q];
                         m[k * n + p] = c * mkp - s * mkq;
@@ -68,6 +81,24 @@ public final class SymmetricEigen {
                 }
             }
         }
+    }
+
+    /** @param a (n, n) row-major; must be symmetric (checked to a relative 1e-6) */
+    public static Result decompose(double[] a, int n) {
+        if (a.length != n * n) throw new IllegalArgumentException("matrix has " + a.length + " entries, not " + n + "×" + n);
+        double scale = 0;
+        for (double v : a) scale = Math.max(scale, Math.abs(v));
+        for (int i = 0; i < n; i++) {
+            for (int j = i + 1; j < n; j++) {
+                if (Math.abs(a[i * n + j] - a[j * n + i]) > 1e-6 * Math.max(scale, 1e-30)) {
+                    throw new IllegalArgumentException("matrix is not symmetric at (" + i + ", " + j + ")");
+                }
+            }
+        }
+        double[] m = a.clone();
+        double[] v = new double[n * n];
+        for (int i = 0; i < n; i++) v[i * n + i] = 1;
+        jacobi(m, v, n, scale);
         Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) order[i] = i;
         final double[] diag = new double[n];
@@ -96,6 +127,19 @@ public final class SymmetricEigen {
             if (acc / total >= energy - 1e-12) return r + 1;
         }
         return descending.length;
+    }
+
+    /** {@link #rankForEnergy(double[], double)} over the first n values of a longer array. */
+    public static int rankForEnergy(double[] descending, int n, double energy) {
+        double total = 0;
+        for (int i = 0; i < n; i++) total += Math.max(0, descending[i]);
+        if (total <= 0) return 1;
+        double acc = 0;
+        for (int r = 0; r < n; r++) {
+            acc += Math.max(0, descending[r]);
+            if (acc / total >= energy - 1e-12) return r + 1;
+        }
+        return n;
     }
 
     /** Fraction of the energy kept by the first r eigenvalues. */

@@ -8,6 +8,7 @@ import org.lance4j.kernel.Im2col;
 import org.lance4j.kernel.ModeOps;
 import org.lance4j.kernel.Reduce;
 import org.lance4j.kernel.Transpose;
+import org.lance4j.linalg.SymmetricEigen;
 import org.lance4j.tensor.Shape;
 import org.lance4j.tensor.Tensor;
 
@@ -36,6 +37,10 @@ public final class Conv2d extends Layer {
     private Tensor uB, uC, uH, uW;     // resident factors: (B, r_B), (C, r_C), (H, r_H), (W, r_W)
     private Tensor core;               // (r_B or B, r_C, r_H, r_W) held
     private Tensor[] factors;          // {U_B or null, U_C, U_H, U_W}, for loops over modes without allocating
+    private final double hosvdEnergy;  // HOSVD: > 0 decomposes every mode of every batch, ranks by this energy
+    private int rB, rC, rH, rW;        // ranks in use this step (fixed for LANCE/ASI, per step for HOSVD)
+    private double[] gramD, vecD, valD; // HOSVD: (D, D), (D, D), (D) for the largest mode, fixed at plan time
+    private long maxCompressedFloats;  // the most core + factors held by one step so far
     private int bsz, c, h, wd, oh, ow, cg, og, ckk;
     private boolean depthwise, direct;
 
@@ -55,9 +60,19 @@ public final class Conv2d extends Layer {
      */
     public Conv2d(String name, int outChannels, int k, int stride, int pad, int groups,
                   Tensor w, Tensor b, Tensor dw, Tensor db, ConvBasis basis, boolean subspaceIteration) {
+        this(name, outChannels, k, stride, pad, groups, w, b, dw, db, basis, subspaceIteration, 0);
+    }
+
+    /**
+     * @param hosvdEnergy HOSVD (when > 0 and no basis): every training step decomposes each of the four
+     *                    modes of the batch (eigenvectors of its Gram) and keeps ranks by this energy
+     */
+    public Conv2d(String name, int outChannels, int k, int stride, int pad, int groups,
+                  Tensor w, Tensor b, Tensor dw, Tensor db, ConvBasis basis, boolean subspaceIteration, double hosvdEnergy) {
         super(name);
         this.basis = basis;
         this.subspaceIteration = subspaceIteration && basis != null;
+        this.hosvdEnergy = basis == null ? hosvdEnergy : 0;
         this.outChannels = outChannels;
         this.k = k;
         this.stride = stride;
@@ -97,14 +112,41 @@ public final class Conv2d extends Layer {
             uW = new Tensor(name + ".U_W", Shape.of(wd, basis.rW()), null, 0);
             core = new Tensor(name + ".core", Shape.of(basis.rB(), basis.rC(), basis.rH(), basis.rW()), null, 0);
             factors = new Tensor[] {uB, uC, uH, uW};
+            rB = basis.rB();
+            rC = basis.rC();
+            rH = basis.rH();
+            rW = basis.rW();
+        } else if (hosvd()) {
+            if (groups != 1) throw new IllegalArgumentException(name + ": HOSVD for grouped and depthwise convolutions is not implemented yet");
+            // planned at full rank; each step reserves only what its ranks need
+            uB = new Tensor(name + ".U_B", Shape.of(bsz, bsz), null, 0);
+            uC = new Tensor(name + ".U_C", Shape.of(c, c), null, 0);
+            uH = new Tensor(name + ".U_H", Shape.of(h, h), null, 0);
+            uW = new Tensor(name + ".U_W", Shape.of(wd, wd), null, 0);
+            core = new Tensor(name + ".core", in[0], null, 0);
+            factors = new Tensor[] {uB, uC, uH, uW};
+            int d = Math.max(Math.max(bsz, c), Math.max(h, wd));
+            gramD = new double[d * d];
+            vecD = new double[d * d];
+            valD = new double[d];
         } else if (trainParams) {
             saved = new Tensor(name + ".saved_input", in[0], null, 0);
         }
     }
 
+    private boolean hosvd() {
+        return hosvdEnergy > 0 && trainParams;
+    }
+
+    private boolean compressed() {
+        return basis != null || hosvd();
+    }
+
+    /** The most a step can hold: the core and the factors at full rank for HOSVD. */
     @Override
     public long heldFloats() {
         if (!trainParams) return 0;
+        if (hosvd()) return (long) in[0].size() + (long) bsz * bsz + (long) c * c + (long) h * h + (long) wd * wd;
         return basis != null ? basis.coreSize() : in[0].size();
     }
 
@@ -127,11 +169,10 @@ public final class Conv2d extends Layer {
         view.copyFrom(values, 0);
     }
 
-    /** Backward workspace of the LANCE weight gradient. */
-    private long lanceWorkspace() {
-        int ohw = oh * ow, kk = k * k, rC = basis.rC();
-        long z1 = basis.projectsBatch() ? (long) basis.rB() * outChannels * ohw : 0;
-        return z1 + (long) rC * h * wd + (long) basis.rH() * wd + 2L * rC * kk * ohw + (long) outChannels * rC * kk;
+    /** Backward workspace of the weight gradient from a core of ranks (rb, rc, rh) (rb = 0: batch not projected). */
+    private long lanceWorkspace(int rb, int rc, int rh) {
+        int ohw = oh * ow, kk = k * k;
+        return (long) rb * outChannels * ohw + (long) rc * h * wd + (long) rh * wd + 2L * rc * kk * ohw + (long) outChannels * rc * kk;
     }
 
     /**
@@ -145,6 +186,11 @@ public final class Conv2d extends Layer {
         if (depthwise) own = Depthwise.workspaceFloats(h, wd, k, stride, pad);
         else if (direct) own = dw != null ? (long) c * h * wd : 0;
         else own = (dw != null ? 2L : 1L) * c * k * k * oh * ow;
+        if (hosvd()) {
+            int d = Math.max(Math.max(bsz, c), Math.max(h, wd));
+            long proj = ModeOps.projectWorkspace(bsz, c, h, c, h, wd, true);
+            return Math.max(Math.max(own, (long) d * d), Math.max(proj, lanceWorkspace(bsz, c, h)));
+        }
         if (basis == null) return own;
         long proj = ModeOps.projectWorkspace(bsz, c, h, basis.rC(), basis.rH(), basis.rW(), basis.projectsBatch());
         long asi = 0;
@@ -152,7 +198,7 @@ public final class Conv2d extends Layer {
             int d = Math.max(Math.max(basis.projectsBatch() ? bsz : 0, c), Math.max(h, wd));
             asi = (long) d * d + (long) d * d;
         }
-        return Math.max(own, Math.max(proj, Math.max(asi, lanceWorkspace())));
+        return Math.max(own, Math.max(proj, Math.max(asi, lanceWorkspace(basis.projectsBatch() ? basis.rB() : 0, basis.rC(), basis.rH()))));
     }
 
     @Override
@@ -185,18 +231,58 @@ public final class Conv2d extends Layer {
             }
         }
         if (keeping() && trainParams) {
-            if (basis != null) {
+            if (compressed()) {
                 // after the convolution: the workspace is free again
                 if (subspaceIteration) refreshFactors(x);
-                ctx.held.reserve(core, name);
-                ModeOps.project(x.data, x.offset, bsz, c, h, wd, uB == null ? null : uB.data, uB == null ? 0 : uB.offset, basis.rB(),
-                        uC.data, uC.offset, basis.rC(), uH.data, uH.offset, basis.rH(), uW.data, uW.offset, basis.rW(),
+                if (hosvd()) decompose(x);
+                ctx.held.reserve(core, rB * rC * rH * rW, name);
+                long held = (long) rB * rC * rH * rW + (uB != null ? (long) bsz * rB : 0) + (long) c * rC + (long) h * rH + (long) wd * rW;
+                if (held > maxCompressedFloats) maxCompressedFloats = held;
+                ModeOps.project(x.data, x.offset, bsz, c, h, wd, uB == null ? null : uB.data, uB == null ? 0 : uB.offset, rB,
+                        uC.data, uC.offset, rC, uH.data, uH.offset, rH, uW.data, uW.offset, rW,
                         core.data, core.offset, ctx.workspace.data, ctx.workspace.offset);
             } else {
                 ctx.held.reserve(saved, name);
                 saved.copyFrom(x);
             }
         }
+    }
+
+    /**
+     * HOSVD: for each mode, the eigenvectors of this batch's Gram (Jacobi, in preallocated double
+     * arrays), ranks by the energy, the leading columns reserved as this step's factor.
+     */
+    private void decompose(Tensor x) {
+        float[] ws = ctx.workspace.data;
+        int g = ctx.workspace.offset;
+        for (int m = 0; m < 4; m++) {
+            Tensor u = factors[m];
+            int d = u.shape.dim(0);
+            java.util.Arrays.fill(ws, g, g + d * d, 0f);
+            ModeOps.gram(x.data, x.offset, bsz, c, h, wd, m == 0 ? ws : null, m == 1 ? ws : null, m == 2 ? ws : null, m == 3 ? ws : null,
+                    g);
+            for (int i = 0; i < d * d; i++) gramD[i] = ws[g + i];
+            SymmetricEigen.decomposeInPlace(gramD, d, vecD, valD);
+            int r = SymmetricEigen.rankForEnergy(valD, d, hosvdEnergy);
+            ctx.held.reserve(u, d * r, name);
+            for (int i = 0; i < d; i++) for (int j = 0; j < r; j++) u.data[u.offset + i * r + j] = (float) vecD[i * d + j];
+            switch (m) {
+                case 0 -> rB = r;
+                case 1 -> rC = r;
+                case 2 -> rH = r;
+                default -> rW = r;
+            }
+        }
+    }
+
+    /** The most bytes of core + factors one training step has held (fixed for LANCE and ASI; HOSVD's vary). */
+    public long compressedBytesMax() {
+        return 4 * maxCompressedFloats;
+    }
+
+    /** Ranks of the last HOSVD step (B, C, H, W), for reports. */
+    public int[] ranks() {
+        return new int[] {rB, rC, rH, rW};
     }
 
     /** ASI: one warm-started subspace iteration per mode on this batch, in place on the resident factors. */
@@ -216,17 +302,18 @@ public final class Conv2d extends Layer {
 
     /** dW += (weight-gradient conv of dY (×_B U_Bᵀ) with T = S ×_H U_H ×_W U_W) ×_C U_C. */
     private void lanceWeightGrad(Tensor dy) {
-        int ohw = oh * ow, kk = k * k, rC = basis.rC(), rH = basis.rH(), rW = basis.rW(), bp = basis.rB();
+        int ohw = oh * ow, kk = k * k, bp = rB;
+        boolean batchProjected = uB != null;
         float[] ws = ctx.workspace.data;
         int z1 = ctx.workspace.offset;                                        // (r_B, O, OH·OW) when batch projected
-        int t = z1 + (basis.projectsBatch() ? bp * outChannels * ohw : 0);   // (r_C, H, W), one batch row at a time
+        int t = z1 + (batchProjected ? bp * outChannels * ohw : 0);          // (r_C, H, W), one batch row at a time
         int q = t + rC * h * wd;                                              // (r_H, W)
         int col = q + rH * wd;                                                // (r_C·K·K, OH·OW)
         int colT = col + rC * kk * ohw;                                       // (OH·OW, r_C·K·K)
         int z = colT + rC * kk * ohw;                                         // (O, r_C·K·K)
         float[] g = dy.data;
         int gOff = dy.offset;
-        if (basis.projectsBatch()) {
+        if (batchProjected) {
             Gemm.tn(bp, outChannels * ohw, bsz, uB.data, uB.offset, bp, dy.data, dy.offset, outChannels * ohw, ws, z1,
                     outChannels * ohw, false);
             g = ws;
@@ -253,7 +340,7 @@ public final class Conv2d extends Layer {
         int ohw = oh * ow, hw = h * wd;
         if (db != null) Reduce.channelSum(dy.data, dy.offset, bsz, outChannels, ohw, db.data, db.offset, true);
         float[] gd = dy.data, wdata = w.data;
-        boolean lance = basis != null;
+        boolean lance = compressed();
         if (lance) lanceWeightGrad(dy);
         Tensor dwFull = lance ? null : dw;   // the per-image loops below do dX only when LANCE made dW
         for (int n = 0; n < bsz; n++) {
@@ -305,8 +392,17 @@ public final class Conv2d extends Layer {
                 }
             }
         }
-        if (lance) ctx.held.release(core);
-        else if (trainParams) ctx.held.release(saved);
+        if (lance) {
+            ctx.held.release(core, rB * rC * rH * rW);
+            if (hosvd()) {
+                ctx.held.release(uW, wd * rW);
+                ctx.held.release(uH, h * rH);
+                ctx.held.release(uC, c * rC);
+                ctx.held.release(uB, bsz * rB);
+            }
+        } else if (trainParams) {
+            ctx.held.release(saved);
+        }
     }
 
     /** The current factor of mode 'B', 'C', 'H' or 'W' (null without a basis, or B when the batch is not projected). */

@@ -63,6 +63,29 @@ public final class BackwardArena {
         track();
     }
 
+    /**
+     * Reserves only the first {@code floats} elements of a view planned at its largest size — for
+     * stores whose size varies from step to step (HOSVD's ranks); release with the same count.
+     */
+    public void reserve(Tensor view, int floats, String owner) {
+        if (floats < 0 || floats > view.size()) throw new IllegalArgumentException(owner + ": " + floats + " floats do not fit " + view);
+        check(owner, 4L * floats);
+        if (topF + floats > f.length) {
+            throw new IllegalStateException("backward-held arena was planned too small for " + owner + " (" + view + "); this is a planner bug");
+        }
+        view.data = f;
+        view.offset = topF;
+        topF += floats;
+        track();
+    }
+
+    public void release(Tensor view, int floats) {
+        if (view.data != f || view.offset + floats != topF || view.offset < residentF) {
+            throw new IllegalStateException("backward-held arena released out of order: " + view);
+        }
+        topF = view.offset;
+    }
+
     public void reserve(IntView view, String owner) {
         int n = view.length;
         check(owner, 4L * n);

@@ -90,6 +90,11 @@ class NoAllocationTest {
     }
 
     @Test
+    void hosvdFineTuningStepAllocatesNothing() {
+        assertStepAllocatesNothing(Graph.Config.train(8, TrainableRule.lastConvs(1)).withFrozenBatchNorm().withHosvd(0.8), "HOSVD on the last conv");
+    }
+
+    @Test
     void fineTuningStepAllocatesNothing() {
         assertStepAllocatesNothing(Graph.Config.train(8, TrainableRule.lastConvs(2)).withFrozenBatchNorm(), "last 2 convs + head");
     }

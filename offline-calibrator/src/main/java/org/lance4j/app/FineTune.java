@@ -22,9 +22,10 @@ public final class FineTune {
      * @param budgetBytes backward-held arena budget ({@link Long#MAX_VALUE}: none)
      * @param bases       bases by conv node (empty: full backprop)
      * @param subspaceIteration ASI (bases refreshed every step) rather than LANCE (fixed)
+     * @param hosvdEnergy > 0: HOSVD with this energy (bases must be empty)
      */
     public record Config(int layers, int epochs, int batch, long budgetBytes, long seed, java.util.Map<String, org.lance4j.compress.ConvBasis> bases,
-                         boolean subspaceIteration) {
+                         boolean subspaceIteration, double hosvdEnergy) {
         public Config {
             if (layers < 0) throw new IllegalArgumentException("--layers must be ≥ 0, got " + layers);
             if (epochs < 1) throw new IllegalArgumentException("--epochs must be ≥ 1, got " + epochs);
@@ -65,9 +66,17 @@ public final class FineTune {
         Graph.Config gc = graphConfig(c);
         checkBudget(model, gc);
         Training.Result r = Training.fit(model, gc, sgd, loader, test, norm, c.epochs(), 500, l);
-        long paper = c.bases().isEmpty() ? PaperMemory.bytes(model.spec(), c.batch(), c.layers()) : PaperMemory.compressedBytes(c.bases());
+        // compressed methods: core + factors; HOSVD's ranks change every step, so the most one step held
+        long paper = 0;
+        if (c.hosvdEnergy() > 0) {
+            for (String conv : TrainableRule.regularConvs(model.spec())) {
+                if (r.graph().trainedNodes().contains(conv)) paper += ((org.lance4j.nn.Conv2d) r.graph().layer(conv)).compressedBytesMax();
+            }
+        } else {
+            paper = c.bases().isEmpty() ? PaperMemory.bytes(model.spec(), c.batch(), c.layers()) : PaperMemory.compressedBytes(c.bases());
+        }
         double angle = 0;
-        if (!c.bases().isEmpty()) {
+        if (!c.bases().isEmpty() || c.hosvdEnergy() > 0) {
             float[] x = new float[train.itemShape().size() * c.batch()];
             int[] y = new int[c.batch()];
             BatchLoader.fill(train, norm, 0, c.batch(), x, 0, y);
@@ -94,7 +103,7 @@ public final class FineTune {
      * activation stores and computed exactly (full stores), on one batch at the current weights.
      */
     public static double gradientAngle(Model model, Graph.Config gc, float[] images, int[] labels) {
-        Graph exact = Graph.plan(model, gc.withCompression(java.util.Map.of()).withBudget(Long.MAX_VALUE));
+        Graph exact = Graph.plan(model, gc.uncompressed().withBudget(Long.MAX_VALUE));
         Graph approx = Graph.plan(model, gc.withBudget(Long.MAX_VALUE));
         double dot = 0, na = 0, nb = 0;
         for (Graph g : new Graph[] {exact, approx}) {
@@ -106,7 +115,9 @@ public final class FineTune {
             g.backward();
         }
         for (org.lance4j.graph.Param p : exact.trainable()) {
-            if (!gc.compression().containsKey(p.node())) continue;
+            boolean compressed = gc.compression().containsKey(p.node())
+                    || (gc.hosvdEnergy() > 0 && TrainableRule.regularConvs(model.spec()).contains(p.node()));
+            if (!compressed) continue;
             org.lance4j.tensor.Tensor a = exact.gradOf(p), b = approx.gradOf(approx.trainable().stream()
                     .filter(q -> q.name().equals(p.name())).findFirst().orElseThrow());
             for (int i = 0; i < a.size(); i++) {
@@ -123,6 +134,7 @@ public final class FineTune {
     public static Graph.Config graphConfig(Config c) {
         Graph.Config g = Graph.Config.train(c.batch(), TrainableRule.lastConvs(c.layers())).withFrozenBatchNorm()
                 .withBudget(c.budgetBytes()).withSeed(c.seed()).withCompression(c.bases());
+        if (c.hosvdEnergy() > 0) g = g.withHosvd(c.hosvdEnergy());
         return c.subspaceIteration() ? g.withSubspaceIteration() : g;
     }
 

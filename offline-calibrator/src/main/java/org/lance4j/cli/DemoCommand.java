@@ -82,7 +82,7 @@ final class DemoCommand implements Callable<Integer> {
 
         say("2/4 fine-tuning the last " + layers + " convolutions + a new head on classes 5-9 with full backprop (" + epochs + " epochs) ...");
         FineTune.Result bp = FineTune.run(FineTune.withNewHead(pre.model(), train.classes(), 7), train, test, pre.normalization(),
-                new FineTune.Config(layers, epochs, batch, Long.MAX_VALUE, 7, Map.of(), false), new Progress("finetune bp", json));
+                new FineTune.Config(layers, epochs, batch, Long.MAX_VALUE, 7, Map.of(), false, 0), new Progress("finetune bp", json));
 
         say("3/4 LANCE: calibrating on classes 5-9 (ε = " + energy + ", " + calibrationBatches + " batches), then fine-tuning the same way ...");
         Path basisFile = cached.resolveSibling(model + "-fmnist-5-9-l" + layers + "-b" + batch + ".l4jb");
@@ -90,14 +90,14 @@ final class DemoCommand implements Callable<Integer> {
                 new Calibrator.Settings(layers, energy, calibrationBatches, batch, false, 233), basisFile, json);
         say((String) cal.remove("report"));
         FineTune.Result lance = FineTune.run(FineTune.withNewHead(pre.model(), train.classes(), 7), train, test, pre.normalization(),
-                new FineTune.Config(layers, epochs, batch, Long.MAX_VALUE, 7, BasisFile.read(basisFile).layers(), false), new Progress("finetune lance", json));
+                new FineTune.Config(layers, epochs, batch, Long.MAX_VALUE, 7, BasisFile.read(basisFile).layers(), false, 0), new Progress("finetune lance", json));
 
         say("4/4 ASI at LANCE's memory: budget search for " + lance.paperBytes() + " bytes, then fine-tuning the same way ...");
         Path asiFile = cached.resolveSibling(model + "-fmnist-5-9-l" + layers + "-b" + batch + "-asi.l4jb");
         Map<String, Object> asiCal = CalibrateCommand.runAsi(cached, "fmnist:classes=5-9", layers, batch, false, lance.paperBytes(), 233, asiFile);
         say((String) asiCal.remove("report"));
         FineTune.Result asi = FineTune.run(FineTune.withNewHead(pre.model(), train.classes(), 7), train, test, pre.normalization(),
-                new FineTune.Config(layers, epochs, batch, Long.MAX_VALUE, 7, BasisFile.read(asiFile).layers(), true), new Progress("finetune asi", json));
+                new FineTune.Config(layers, epochs, batch, Long.MAX_VALUE, 7, BasisFile.read(asiFile).layers(), true, 0), new Progress("finetune asi", json));
         double seconds = (System.nanoTime() - t0) / 1e9;
 
         Map<String, Object> out = new LinkedHashMap<>();

@@ -27,8 +27,11 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, description = "Fine-tuning data, e.g. fmnist:classes=5-9.")
     String data;
 
-    @Option(names = "--method", required = true, description = "bp, lance or asi (hosvd arrives with its store).")
+    @Option(names = "--method", required = true, description = "bp, lance, hosvd or asi.")
     String method;
+
+    @Option(names = "--energy", defaultValue = "0.8", description = "For --method hosvd: the energy threshold of every step's ranks (default ${DEFAULT-VALUE}).")
+    double energy;
 
     @Option(names = "--layers", required = true, description = "The last N convolutions with groups == 1 (plus the head).")
     int layers;
@@ -60,7 +63,7 @@ final class FinetuneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long b = budget == null ? Long.MAX_VALUE : Sizes.parse("--budget", budget);
-        Map<String, Object> r = run(modelFile, data, method, layers, basis, b, epochs, batch, keepHead, out, seed, new Progress("finetune", json));
+        Map<String, Object> r = run(modelFile, data, method, layers, basis, b, epochs, batch, keepHead, out, seed, energy, new Progress("finetune", json));
         Output.print(json, r, () -> String.format(Locale.ROOT, """
                 fine-tuned %s with %s (last %d convs + %s head, batch %d, %d epochs) on %s:
                   test accuracy                       %.4f
@@ -76,7 +79,7 @@ final class FinetuneCommand implements Callable<Integer> {
     }
 
     static Map<String, Object> run(Path modelFile, String data, String method, int layers, Path basis, long budget, int epochs, int batch,
-                                   boolean keepHead, Path out, long seed, Training.Listener listener) throws Exception {
+                                   boolean keepHead, Path out, long seed, double energy, Training.Listener listener) throws Exception {
         Map<String, ConvBasis> bases = Map.of();
         Models.Loaded pre = Models.load(modelFile);
         switch (method) {
@@ -100,15 +103,18 @@ final class FinetuneCommand implements Callable<Integer> {
                 }
                 bases = c.layers();
             }
-            case "hosvd" -> throw new IllegalArgumentException("--method hosvd is not available yet in this version; use bp, lance or asi");
-            default -> throw new IllegalArgumentException("--method " + method + ": use bp, lance or asi");
+            case "hosvd" -> {
+                if (basis != null) throw new IllegalArgumentException("--basis is for lance and asi; hosvd decomposes every batch itself");
+                if (!(energy > 0 && energy <= 1)) throw new IllegalArgumentException("--energy must be in (0, 1], got " + energy);
+            }
+            default -> throw new IllegalArgumentException("--method " + method + ": use bp, lance, hosvd or asi");
         }
         DataSpec ds = DataSpec.parse(data);
         Dataset train = pre.prepare(ds.loadTrain(pre.size()));
         Dataset test = pre.prepare(ds.loadTest(pre.size()));
         Model m = keepHead ? pre.model() : FineTune.withNewHead(pre.model(), train.classes(), seed);
         FineTune.Result res = FineTune.run(m, train, test, pre.normalization(),
-                new FineTune.Config(layers, epochs, batch, budget, seed, bases, method.equals("asi")), listener);
+                new FineTune.Config(layers, epochs, batch, budget, seed, bases, method.equals("asi"), method.equals("hosvd") ? energy : 0), listener);
         Training.EpochReport last = res.run().last();
         if (out != null) {
             Map<String, String> meta = new LinkedHashMap<>(pre.meta());
@@ -126,6 +132,7 @@ final class FinetuneCommand implements Callable<Integer> {
         r.put("activation_mib", PaperMemory.mib(res.paperBytes()));
         r.put("activation_bytes", res.paperBytes());
         r.put("peak_backward_bytes", res.measuredPeakBytes());
+        if (method.equals("hosvd")) r.put("planned_held_bytes", res.plannedHeldBytes());
         r.put("gradient_angle_deg", res.gradientAngleDeg());
         r.put("step_ms", Output.stepMs(last));
         r.put("epochs", Output.epochs(res.run().epochs()));

@@ -134,6 +134,25 @@ class CommandsTest {
     }
 
     @Test
+    void hosvdFinetunes(@TempDir Path dir) throws Exception {
+        String data = bars(dir);
+        Path model = dir.resolve("m.l4j");
+        assertEquals(0, run("pretrain", "--data", data, "--epochs", "1", "--batch", "16", "--out", model.toString()).code);
+        Run f = run("finetune", "--model-file", model.toString(), "--data", data, "--method", "hosvd", "--energy", "0.8", "--layers", "2",
+                "--epochs", "1", "--batch", "16", "--json");
+        assertEquals(0, f.code, f.err);
+        Map<String, Object> j = JSON.std.mapFrom(f.out.strip());
+        long compressed = ((Number) j.get("activation_bytes")).longValue();
+        // conv4 reads (16, 32, 6, 6) and conv5 (16, 64, 3, 3) at full size: 4·16·(1152 + 576) bytes
+        assertTrue(compressed > 0 && compressed < 4L * 16 * (1152 + 576), "HOSVD keeps less than the full inputs: " + compressed);
+        double angle = ((Number) j.get("gradient_angle_deg")).doubleValue();
+        assertTrue(angle > 0 && angle < 90, "angle " + angle);
+        Run withBasis = run("finetune", "--model-file", model.toString(), "--data", data, "--method", "hosvd", "--layers", "2", "--basis",
+                dir.resolve("x").toString());
+        assertTrue(withBasis.err.contains("--basis is for lance and asi"), withBasis.err);
+    }
+
+    @Test
     void memoryCountsThePaperMetricAndMeasuresThePeak() throws Exception {
         Run m = run("memory", "--model", "resnet18", "--input", "32", "--batch", "8", "--layers", "2", "--json");
         assertEquals(0, m.code, m.err);
