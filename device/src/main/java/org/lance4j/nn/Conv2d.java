@@ -24,6 +24,10 @@ import org.lance4j.tensor.Tensor;
  * projected), rebuild the spatial modes only (T = S ×_H U_H ×_W U_W, r_C channels), run the
  * weight-gradient convolution in the reduced channel space (Z, (O, r_C, K, K)), and expand with U_C:
  * dW = Z ×_C U_C. The factors live in the backward-held arena for the life of the graph.
+ *
+ * <p>The same core and chain serve two more stores: ASI (the factors take one warm-started subspace
+ * iteration on each batch before projecting, ranks fixed) and HOSVD (no basis: each batch's four modes
+ * are decomposed and ranked by energy, and that step's factors are held with its core).
  */
 public final class Conv2d extends Layer {
     private final int outChannels, k, stride, pad, groups;

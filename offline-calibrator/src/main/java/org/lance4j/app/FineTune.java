@@ -14,8 +14,8 @@ import org.lance4j.train.SgdConfig;
 /**
  * Fine-tuning a pretrained model on new data with a new head: the paper's recipe (SGD lr 0.05,
  * momentum 0.9, weight decay 1e-4, cosine to 0.01·lr, clipping at 2.0, BN in eval mode, the last N
- * convolutions with groups == 1 plus the head trained). Full backprop for now; the compressed
- * activation stores arrive with the LANCE milestone.
+ * convolutions with groups == 1 plus the head trained), with full backprop or a compressed store
+ * (LANCE's fixed bases, ASI's refreshed ones, or HOSVD's per-step decomposition).
  */
 public final class FineTune {
     /**

@@ -35,8 +35,8 @@ final class MemoryCommand implements Callable<Integer> {
     @Option(names = "--layers", required = true, description = "Train the last N convolutions with groups == 1 (plus the head).")
     int layers;
 
-    @Option(names = "--method", defaultValue = "bp", description = "Activation store: bp (full backprop). "
-            + "lance, hosvd and asi arrive with the LANCE milestone.")
+    @Option(names = "--method", defaultValue = "bp", description = "Activation store: bp (full backprop; computed from the "
+            + "architecture alone). Compressed stores depend on data: see calibrate's report and finetune's measured peak.")
     String method;
 
     @Option(names = "--channels", defaultValue = "3", description = "Input channels (default ${DEFAULT-VALUE}).")
@@ -54,8 +54,9 @@ final class MemoryCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!method.equals("bp")) {
-            throw new IllegalArgumentException("--method " + method + ": only bp is available in this version; "
-                    + "lance, hosvd and asi come with the LANCE milestone");
+            throw new IllegalArgumentException("--method " + method + ": memory computes full backprop (bp) from the architecture "
+                    + "alone; a compressed store's size depends on data — see ./lance4j calibrate's report (lance, asi) or the measured "
+                    + "peak of ./lance4j finetune --method " + method);
         }
         if (batch < 1) throw new IllegalArgumentException("--batch must be ≥ 1, got " + batch);
         ModelSpec spec = Zoo.build(model, new Zoo.Options(channels, input, classes, width, null, 1));

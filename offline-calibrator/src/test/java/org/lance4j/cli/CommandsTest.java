@@ -181,7 +181,7 @@ class CommandsTest {
         assertEquals(1, r.code);
         assertTrue(r.err.contains("--layers 99"), r.err);
         r = run("memory", "--model", "resnet18", "--input", "32", "--batch", "8", "--layers", "2", "--method", "lance");
-        assertTrue(r.err.contains("only bp"), r.err);
+        assertTrue(r.err.contains("full backprop (bp)") && r.err.contains("finetune --method lance"), r.err);
         r = run("pretrain", "--data", "fmnist");
         assertEquals(2, r.code, "missing --out is a usage error");
     }
