@@ -373,6 +373,16 @@ public final class Graph {
         return values[values.length - 1];
     }
 
+    /** Multiply-adds of the kernels in the last forward pass (counted at each kernel call). */
+    public long macsForward() {
+        return ctx.macsForward;
+    }
+
+    /** Multiply-adds of the kernels in the last backward pass. */
+    public long macsBackward() {
+        return ctx.macsBackward;
+    }
+
     /** Gradient of the loss with respect to the output (B, classes); written by {@link #lossAndGrad}. */
     public Tensor outputGrad() {
         return dvalues[dvalues.length - 1];
@@ -387,6 +397,9 @@ public final class Graph {
     /** Forward in training mode, keeping what backward needs. Starts a new step (drops held state). */
     public void forwardTraining() {
         held.clear();
+        ctx.macsForward = 0;
+        ctx.macsBackward = 0;
+        ctx.inBackward = false;
         ctx.training = cfg.training;
         ctx.recording = true;
         runForward();
@@ -395,6 +408,9 @@ public final class Graph {
     /** Forward in eval mode (running BN statistics, no dropout), keeping nothing. */
     public void forwardInference() {
         held.clear();
+        ctx.macsForward = 0;
+        ctx.macsBackward = 0;
+        ctx.inBackward = false;
         ctx.training = false;
         ctx.recording = false;
         runForward();
@@ -435,11 +451,13 @@ public final class Graph {
     /** Backward over the backward path in reverse order; adds into parameter gradients. */
     public void backward() {
         if (!ctx.recording) throw new IllegalStateException("backward() needs a forwardTraining() first");
+        ctx.inBackward = true;
         for (int i = layers.length - 1; i >= 0; i--) {
             if (!onPath[i + 1]) continue;
             for (int v : zeroBefore[i]) dvalues[v].fill(0f);
             layers[i].backward(dvalues[i + 1], dxs[i]);
         }
+        ctx.inBackward = false;
         ctx.recording = false;
     }
 

@@ -214,11 +214,13 @@ public final class Conv2d extends Layer {
             int xo = x.offset + n * c * hw, yo = y.offset + n * outChannels * ohw;
             if (depthwise) {
                 for (int ch = 0; ch < c; ch++) {
+                    ctx.macs((long) ohw * k * k);
                     Depthwise.forward(xd, xo + ch * hw, h, wd, wdata, w.offset + ch * k * k, k, stride, pad, yd, yo + ch * ohw,
                             ws, ctx.workspace.offset);
                 }
             } else if (direct) {
                 for (int g = 0; g < groups; g++) {
+                    ctx.macs((long) og * hw * cg);
                     Gemm.nn(og, hw, cg, wdata, w.offset + g * og * cg, cg, xd, xo + g * cg * hw, hw,
                             yd, yo + g * og * hw, hw, false);
                 }
@@ -226,6 +228,7 @@ public final class Conv2d extends Layer {
                 int wo = ctx.workspace.offset;
                 Im2col.im2col(xd, xo, c, h, wd, k, stride, pad, ws, wo);
                 for (int g = 0; g < groups; g++) {
+                    ctx.macs((long) og * ohw * ckk);
                     Gemm.nn(og, ohw, ckk, wdata, w.offset + g * og * ckk, ckk, ws, wo + g * ckk * ohw, ohw,
                             yd, yo + g * og * ohw, ohw, false);
                 }
@@ -242,6 +245,7 @@ public final class Conv2d extends Layer {
                 ctx.held.reserve(core, rB * rC * rH * rW, name);
                 long held = (long) rB * rC * rH * rW + (uB != null ? (long) bsz * rB : 0) + (long) c * rC + (long) h * rH + (long) wd * rW;
                 if (held > maxCompressedFloats) maxCompressedFloats = held;
+                ctx.macs((long) bsz * c * h * wd * rW + (long) bsz * c * rH * rW * h + (long) bsz * rC * rH * rW * c + (uB != null ? (long) rB * rC * rH * rW * bsz : 0));
                 ModeOps.project(x.data, x.offset, bsz, c, h, wd, uB == null ? null : uB.data, uB == null ? 0 : uB.offset, rB,
                         uC.data, uC.offset, rC, uH.data, uH.offset, rH, uW.data, uW.offset, rW,
                         core.data, core.offset, ctx.workspace.data, ctx.workspace.offset);
@@ -263,6 +267,7 @@ public final class Conv2d extends Layer {
             Tensor u = factors[m];
             int d = u.shape.dim(0);
             java.util.Arrays.fill(ws, g, g + d * d, 0f);
+            ctx.macs((long) d * bsz * c * h * wd);
             ModeOps.gram(x.data, x.offset, bsz, c, h, wd, m == 0 ? ws : null, m == 1 ? ws : null, m == 2 ? ws : null, m == 3 ? ws : null,
                     g);
             for (int i = 0; i < d * d; i++) gramD[i] = ws[g + i];
@@ -298,8 +303,10 @@ public final class Conv2d extends Layer {
             if (u == null) continue;
             int d = u.shape.dim(0), r = u.shape.dim(1);
             java.util.Arrays.fill(ws, g, g + d * d, 0f);
+            ctx.macs((long) d * bsz * c * h * wd);
             ModeOps.gram(x.data, x.offset, bsz, c, h, wd, m == 0 ? ws : null, m == 1 ? ws : null, m == 2 ? ws : null, m == 3 ? ws : null,
                     g);
+            ctx.macs((long) d * d * r);
             ModeOps.subspaceIteration(ws, g, u.data, u.offset, d, r, ws, g + d * d);
         }
     }
@@ -318,6 +325,7 @@ public final class Conv2d extends Layer {
         float[] g = dy.data;
         int gOff = dy.offset;
         if (batchProjected) {
+            ctx.macs((long) bp * outChannels * ohw * bsz);
             Gemm.tn(bp, outChannels * ohw, bsz, uB.data, uB.offset, bp, dy.data, dy.offset, outChannels * ohw, ws, z1,
                     outChannels * ohw, false);
             g = ws;
@@ -326,14 +334,17 @@ public final class Conv2d extends Layer {
         java.util.Arrays.fill(ws, z, z + outChannels * rC * kk, 0f);
         for (int n = 0; n < bp; n++) {
             for (int rc = 0; rc < rC; rc++) {
+                ctx.macs((long) rH * wd * rW + (long) h * wd * rH);
                 ModeOps.reconstructPlane(core.data, core.offset + (n * rC + rc) * rH * rW, uH.data, uH.offset, h, rH,
                         uW.data, uW.offset, wd, rW, ws, t + rc * h * wd, ws, q);
             }
             Im2col.im2col(ws, t, rC, h, wd, k, stride, pad, ws, col);
             Transpose.transpose(ws, col, rC * kk, ohw, ws, colT);
+            ctx.macs((long) outChannels * rC * kk * ohw);
             Gemm.nn(outChannels, rC * kk, ohw, g, gOff + n * outChannels * ohw, ohw, ws, colT, rC * kk, ws, z, rC * kk, true);
         }
         for (int o = 0; o < outChannels; o++) {
+            ctx.macs((long) c * kk * rC);
             Gemm.nn(c, kk, rC, uC.data, uC.offset, rC, ws, z + o * rC * kk, kk, dw.data, dw.offset + o * c * kk, kk, true);
         }
     }
@@ -354,10 +365,12 @@ public final class Conv2d extends Layer {
             if (depthwise) {
                 for (int ch = 0; ch < c; ch++) {
                     if (dwFull != null) {
+                        ctx.macs((long) ohw * k * k);
                         Depthwise.backwardWeight(saved.data, xo + ch * hw, h, wd, gd, go + ch * ohw, k, stride, pad,
                                 dw.data, dw.offset + ch * k * k, ctx.workspace.data, ctx.workspace.offset);
                     }
                     if (dx != null) {
+                        ctx.macs((long) ohw * k * k);
                         Depthwise.backwardInput(gd, go + ch * ohw, h, wd, wdata, w.offset + ch * k * k, k, stride, pad,
                                 dx.data, dxo + ch * hw, ctx.workspace.data, ctx.workspace.offset);
                     }
@@ -366,10 +379,12 @@ public final class Conv2d extends Layer {
                 if (dwFull != null) Transpose.transpose(saved.data, xo, c, hw, ctx.workspace.data, ctx.workspace.offset);
                 for (int g = 0; g < groups; g++) {
                     if (dwFull != null) {   // dW_g (og, cg) += dY_g (og, HW) · Xᵀ (HW, C)[:, g·cg ..]
+                        ctx.macs((long) og * cg * hw);
                         Gemm.nn(og, cg, hw, gd, go + g * og * hw, hw, ctx.workspace.data, ctx.workspace.offset + g * cg, c,
                                 dw.data, dw.offset + g * og * cg, cg, true);
                     }
                     if (dx != null) {
+                        ctx.macs((long) cg * hw * og);
                         Gemm.tn(cg, hw, og, wdata, w.offset + g * og * cg, cg, gd, go + g * og * hw, hw,
                                 dx.data, dxo + g * cg * hw, hw, true);
                     }
@@ -383,12 +398,14 @@ public final class Conv2d extends Layer {
                     Im2col.im2col(saved.data, xo, c, h, wd, k, stride, pad, ws, wo);
                     Transpose.transpose(ws, wo, c * k * k, ohw, ws, colT);
                     for (int g = 0; g < groups; g++) {
+                        ctx.macs((long) og * ckk * ohw);
                         Gemm.nn(og, ckk, ohw, gd, go + g * og * ohw, ohw, ws, colT + g * ckk, c * k * k,
                                 dw.data, dw.offset + g * og * ckk, ckk, true);
                     }
                 }
                 if (dx != null) {
                     for (int g = 0; g < groups; g++) {
+                        ctx.macs((long) ckk * ohw * og);
                         Gemm.tn(ckk, ohw, og, wdata, w.offset + g * og * ckk, ckk, gd, go + g * og * ohw, ohw,
                                 ws, wo + g * ckk * ohw, ohw, false);
                     }

@@ -36,6 +36,7 @@ public final class Linear extends Layer {
     public void forward(Tensor y, Tensor[] xs) {
         Tensor x = xs[0];
         Gemm.nt(bsz, outFeatures, f, x.data, x.offset, f, w.data, w.offset, f, y.data, y.offset, outFeatures, false);
+        ctx.macs((long) bsz * outFeatures * f);
         if (b != null) {
             for (int n = 0; n < bsz; n++) {
                 Elementwise.add(y.data, y.offset + n * outFeatures, b.data, b.offset, y.data, y.offset + n * outFeatures, outFeatures);
@@ -54,10 +55,12 @@ public final class Linear extends Layer {
         }
         if (dw != null) {
             Gemm.tn(outFeatures, f, bsz, dy.data, dy.offset, outFeatures, saved.data, saved.offset, f, dw.data, dw.offset, f, true);
+            ctx.macs((long) outFeatures * f * bsz);
         }
         Tensor dx = dxs[0];
         if (dx != null) {
             Gemm.nn(bsz, f, outFeatures, dy.data, dy.offset, outFeatures, w.data, w.offset, f, dx.data, dx.offset, f, true);
+            ctx.macs((long) bsz * f * outFeatures);
         }
         if (trainParams) ctx.held.release(saved);
     }

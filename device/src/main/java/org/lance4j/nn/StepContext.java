@@ -19,10 +19,20 @@ public final class StepContext {
     /** Forward keeps what backward needs; false for inference passes. */
     public boolean recording;
     private long rng;
+    /** Multiply-adds of the kernels run in the current step, forward and backward (element-wise work not counted). */
+    public long macsForward, macsBackward;
+    /** Set by the graph while it runs backward, so that {@link #macs} books into the right half. */
+    public boolean inBackward;
 
     public StepContext(BackwardArena held, long seed) {
         this.held = held;
         this.rng = seed;
+    }
+
+    /** Books n multiply-adds of a kernel call. */
+    public void macs(long n) {
+        if (inBackward) macsBackward += n;
+        else macsForward += n;
     }
 
     public void reseed(long seed) {

@@ -37,7 +37,16 @@ public final class FineTune {
      * and the exact one over the compressed layers, on a fixed probe batch at the final weights (0 for bp).
      */
     public record Result(Model model, Training.Result run, long paperBytes, long measuredPeakBytes, long plannedHeldBytes,
-                         double gradientAngleDeg) { }
+                         double gradientAngleDeg) {
+        /** Multiply-adds of the last training step's kernels, forward and backward (element-wise work not counted). */
+        public long macsForward() {
+            return run.graph().macsForward();
+        }
+
+        public long macsBackward() {
+            return run.graph().macsBackward();
+        }
+    }
 
     private FineTune() { }
 

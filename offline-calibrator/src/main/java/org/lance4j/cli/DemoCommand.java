@@ -121,7 +121,7 @@ final class DemoCommand implements Callable<Integer> {
                     lance4j demo — %s on Fashion-MNIST: pretrained on classes 0-4 (test accuracy %.4f), then the last %d convs
                     + a new head fine-tuned on classes 5-9 (batch %d, %d epochs, BN frozen, SGD lr 0.05 cosine, clip 2.0)
 
-                    method  test acc  act. memory (paper)  measured peak (held)  grad angle  fwd ms  bwd ms  opt ms
+                    method  test acc  act. memory (paper)  measured peak (held)  grad angle  MMAC fwd/bwd  fwd ms  bwd ms  opt ms
                     """, model, preAcc, layers, batch, epochs));
             Map<String, FineTune.Result> rows = new LinkedHashMap<>();
             rows.put("bp", bp);
@@ -130,9 +130,9 @@ final class DemoCommand implements Callable<Integer> {
             for (Map.Entry<String, FineTune.Result> e : rows.entrySet()) {
                 FineTune.Result r = e.getValue();
                 Training.EpochReport l = r.run().last();
-                sb.append(String.format(Locale.ROOT, "%-6s  %.4f    %12s         %12s         %6.2f°    %6.2f  %6.2f  %6.2f%n", e.getKey(),
-                        l.testAccuracy(), Sizes.human(r.paperBytes()), Sizes.human(r.measuredPeakBytes()), r.gradientAngleDeg(), l.forwardMs(),
-                        l.backwardMs(), l.optimizerMs()));
+                sb.append(String.format(Locale.ROOT, "%-6s  %.4f    %12s         %12s         %6.2f°    %5.0f/%-5.0f   %6.2f  %6.2f  %6.2f%n",
+                        e.getKey(), l.testAccuracy(), Sizes.human(r.paperBytes()), Sizes.human(r.measuredPeakBytes()), r.gradientAngleDeg(),
+                        r.macsForward() / 1e6, r.macsBackward() / 1e6, l.forwardMs(), l.backwardMs(), l.optimizerMs()));
             }
             sb.append(String.format(Locale.ROOT, "LANCE keeps %.1f× less activation memory (paper metric); accuracy %+.2f points vs full backprop.%n",
                     bp.paperBytes() / (double) lance.paperBytes(), 100 * (lance.run().last().testAccuracy() - bp.run().last().testAccuracy())));
@@ -151,6 +151,7 @@ final class DemoCommand implements Callable<Integer> {
         m.put("activation_mib", PaperMemory.mib(r.paperBytes()));
         m.put("peak_backward_bytes", r.measuredPeakBytes());
         m.put("gradient_angle_deg", r.gradientAngleDeg());
+        Output.flops(m, r);
         m.put("step_ms", Output.stepMs(l));
         return m;
     }

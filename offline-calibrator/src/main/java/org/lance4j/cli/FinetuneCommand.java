@@ -70,9 +70,11 @@ final class FinetuneCommand implements Callable<Integer> {
                   activation memory, paper metric     %.3f MiB
                   measured peak, backward-held arena  %.3f MiB (%,d bytes)
                   gradient angle to exact (probe)     %.2f°
+                  multiply-adds per step              forward %,d, backward %,d
                   step latency (median)               forward %.2f ms, backward %.2f ms, optimizer %.2f ms""",
                 modelFile, method, layers, keepHead ? "pretrained" : "new", batch, epochs, data, (double) r.get("test_accuracy"),
                 (double) r.get("activation_mib"), PaperMemory.mib((long) r.get("peak_backward_bytes")), (long) r.get("peak_backward_bytes"), (double) r.get("gradient_angle_deg"),
+                ((Map<?, ?>) r.get("macs_per_step")).get("forward"), ((Map<?, ?>) r.get("macs_per_step")).get("backward"),
                 ((Map<?, ?>) r.get("step_ms")).get("forward"), ((Map<?, ?>) r.get("step_ms")).get("backward"),
                 ((Map<?, ?>) r.get("step_ms")).get("optimizer")));
         return 0;
@@ -134,6 +136,7 @@ final class FinetuneCommand implements Callable<Integer> {
         r.put("peak_backward_bytes", res.measuredPeakBytes());
         if (method.equals("hosvd")) r.put("planned_held_bytes", res.plannedHeldBytes());
         r.put("gradient_angle_deg", res.gradientAngleDeg());
+        Output.flops(r, res);
         r.put("step_ms", Output.stepMs(last));
         r.put("epochs", Output.epochs(res.run().epochs()));
         return r;

@@ -32,6 +32,18 @@ final class Output {
         return out;
     }
 
+    /** FLOPs per step as 2 × multiply-adds, split forward/backward, plus the multiply-adds themselves. */
+    static void flops(Map<String, Object> out, org.lance4j.app.FineTune.Result r) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("forward", 2 * r.macsForward());
+        f.put("backward", 2 * r.macsBackward());
+        out.put("flops_per_step", f);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("forward", r.macsForward());
+        m.put("backward", r.macsBackward());
+        out.put("macs_per_step", m);
+    }
+
     static Map<String, Object> stepMs(Training.EpochReport r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("forward", r.forwardMs());

@@ -90,6 +90,12 @@ class CommandsTest {
         assertTrue(peak >= compressed, "the measured peak holds at least the cores and factors");
         double angle = ((Number) fj.get("gradient_angle_deg")).doubleValue();
         assertTrue(angle > 0 && angle < 90, "a compressed gradient points away from the exact one, but not opposite: " + angle);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> flops = (Map<String, Object>) fj.get("flops_per_step");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> macs = (Map<String, Object>) fj.get("macs_per_step");
+        assertEquals(2 * ((Number) macs.get("backward")).longValue(), ((Number) flops.get("backward")).longValue());
+        assertTrue(((Number) macs.get("forward")).longValue() > 0);
         // a basis for another batch size, a budget too small, a basis for another model: one clear error each
         Run wrongBatch = run("finetune", "--model-file", model.toString(), "--data", data, "--method", "lance", "--layers", "2", "--basis",
                 basis.toString(), "--batch", "8");
