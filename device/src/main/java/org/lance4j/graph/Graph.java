@@ -314,7 +314,7 @@ public final class Graph {
         if (l instanceof LayerSpec.Conv c) {
             return new Conv2d(nm, c.out(), c.k(), c.stride(), c.pad(), c.groups(), value(nm, "weight"), value(nm, "bias"),
                     grad(nm, "weight", train), grad(nm, "bias", train), cfg.compression().get(nm), cfg.subspaceIteration(),
-                    c.groups() == 1 ? cfg.hosvdEnergy() : 0);
+                    c.groups() == 1 || c.isDepthwise(spec.shape(node.inputs().get(0)).dim(0)) ? cfg.hosvdEnergy() : 0);
         } else if (l instanceof LayerSpec.BatchNorm b) {
             return new BatchNorm2d(nm, b.eps(), b.momentum(), b.trackRunningStats(), value(nm, "weight"), value(nm, "bias"),
                     grad(nm, "weight", train), grad(nm, "bias", train), value(nm, "running_mean"), value(nm, "running_var"));

@@ -103,8 +103,9 @@ public final class Conv2d extends Layer {
         direct = k == 1 && stride == 1 && pad == 0;
         if (basis != null) {
             if (!trainParams) throw new IllegalArgumentException(name + ": a LANCE basis was given but the layer is not trained");
-            if (groups != 1) {
-                throw new IllegalArgumentException(name + ": LANCE for grouped and depthwise convolutions is not implemented yet");
+            if (groups != 1 && !depthwise) {
+                throw new IllegalArgumentException(name + ": compressed stores support regular and depthwise convolutions, not groups="
+                        + groups);
             }
             if (basis.b() != bsz || basis.c() != c || basis.h() != h || basis.w() != wd) {
                 throw new IllegalArgumentException(name + ": basis made for input (" + basis.b() + ", " + basis.c() + ", " + basis.h()
@@ -121,7 +122,10 @@ public final class Conv2d extends Layer {
             rH = basis.rH();
             rW = basis.rW();
         } else if (hosvd()) {
-            if (groups != 1) throw new IllegalArgumentException(name + ": HOSVD for grouped and depthwise convolutions is not implemented yet");
+            if (groups != 1 && !depthwise) {
+                throw new IllegalArgumentException(name + ": compressed stores support regular and depthwise convolutions, not groups="
+                        + groups);
+            }
             // planned at full rank; each step reserves only what its ranks need
             uB = new Tensor(name + ".U_B", Shape.of(bsz, bsz), null, 0);
             uC = new Tensor(name + ".U_C", Shape.of(c, c), null, 0);
@@ -176,7 +180,9 @@ public final class Conv2d extends Layer {
     /** Backward workspace of the weight gradient from a core of ranks (rb, rc, rh) (rb = 0: batch not projected). */
     private long lanceWorkspace(int rb, int rc, int rh) {
         int ohw = oh * ow, kk = k * k;
-        return (long) rb * outChannels * ohw + (long) rc * h * wd + (long) rh * wd + 2L * rc * kk * ohw + (long) outChannels * rc * kk;
+        long common = (long) rb * outChannels * ohw + (long) rc * h * wd + (long) rh * wd;
+        if (depthwise) return common + (long) c * h * wd + Depthwise.workspaceFloats(h, wd, k, stride, pad);
+        return common + 2L * rc * kk * ohw + (long) outChannels * rc * kk;
     }
 
     /**
@@ -330,6 +336,25 @@ public final class Conv2d extends Layer {
                     outChannels * ohw, false);
             g = ws;
             gOff = z1;
+        }
+        if (depthwise) {
+            // expand channels first (X̃ row (C, H, W) = U_C · T), then the per-channel weight gradient
+            int xt = q + rH * wd, dws = xt + c * h * wd;
+            for (int n = 0; n < bp; n++) {
+                for (int rc = 0; rc < rC; rc++) {
+                    ctx.macs((long) rH * wd * rW + (long) h * wd * rH);
+                    ModeOps.reconstructPlane(core.data, core.offset + (n * rC + rc) * rH * rW, uH.data, uH.offset, h, rH,
+                            uW.data, uW.offset, wd, rW, ws, t + rc * h * wd, ws, q);
+                }
+                ctx.macs((long) c * h * wd * rC);
+                Gemm.nn(c, h * wd, rC, uC.data, uC.offset, rC, ws, t, h * wd, ws, xt, h * wd, false);
+                for (int ch = 0; ch < c; ch++) {
+                    ctx.macs((long) ohw * kk);
+                    Depthwise.backwardWeight(ws, xt + ch * h * wd, h, wd, g, gOff + (n * c + ch) * ohw, k, stride, pad,
+                            dw.data, dw.offset + ch * kk, ws, dws);
+                }
+            }
+            return;
         }
         java.util.Arrays.fill(ws, z, z + outChannels * rC * kk, 0f);
         for (int n = 0; n < bp; n++) {
