@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.lance4j.app.BudgetFit;
 import org.lance4j.app.DataSpec;
 import org.lance4j.app.FineTune;
 import org.lance4j.app.Models;
@@ -42,6 +43,10 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--budget", description = "Byte budget of the backward-held arena, e.g. 300KiB; a configuration that cannot fit is refused.")
     String budget;
 
+    @Option(names = "--fit", description = "With --budget: if the configuration does not fit, use the best one that does "
+            + "(more layers first, then higher ε, then smaller batch) and say what was picked. bp and lance (calibrates; no --basis).")
+    boolean fit;
+
     @Option(names = "--epochs", defaultValue = "2", description = "Epochs (default ${DEFAULT-VALUE}).")
     int epochs;
 
@@ -60,10 +65,38 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print exactly one JSON object on stdout.")
     boolean json;
 
+    /** Bases chosen by --fit (LANCE), used instead of a basis file. */
+    private Map<String, ConvBasis> fitBases;
+
     @Override
     public Integer call() throws Exception {
         long b = budget == null ? Long.MAX_VALUE : Sizes.parse("--budget", budget);
+        Map<String, Object> picked = null;
+        if (fit) {
+            if (budget == null) throw new IllegalArgumentException("--fit needs --budget SIZE");
+            if (!method.equals("bp") && !method.equals("lance")) {
+                throw new IllegalArgumentException("--fit works with --method bp or lance (asi fits its budget in calibrate; hosvd's ranks vary per step)");
+            }
+            if (basis != null) throw new IllegalArgumentException("--fit calibrates each candidate itself; drop --basis");
+            Models.Loaded pre = Models.load(modelFile);
+            Dataset train = pre.prepare(DataSpec.parse(data).loadTrain(pre.size()));
+            BudgetFit.Choice c = BudgetFit.choose(pre.model(), train, pre.normalization(), method.equals("lance"), layers, batch, b, seed);
+            if (!json) {
+                System.err.printf(Locale.ROOT, "--fit picked: last %d convs%s, batch %d — needs %,d bytes of the %,d-byte budget%n", c.layers(),
+                        method.equals("lance") ? String.format(Locale.ROOT, ", ε %.1f", c.energy()) : "", c.batch(), c.needBytes(), b);
+            }
+            picked = new java.util.LinkedHashMap<>();
+            picked.put("layers", c.layers());
+            picked.put("batch", c.batch());
+            if (method.equals("lance")) picked.put("energy", c.energy());
+            picked.put("need_bytes", c.needBytes());
+            picked.put("tried", c.tried());
+            layers = c.layers();
+            batch = c.batch();
+            fitBases = c.bases();
+        }
         Map<String, Object> r = run(modelFile, data, method, layers, basis, b, epochs, batch, keepHead, out, seed, energy, new Progress("finetune", json));
+        if (picked != null) r.put("fit", picked);
         Output.print(json, r, () -> String.format(Locale.ROOT, """
                 fine-tuned %s with %s (last %d convs + %s head, batch %d, %d epochs) on %s:
                   test accuracy                       %.4f
@@ -80,8 +113,8 @@ final class FinetuneCommand implements Callable<Integer> {
         return 0;
     }
 
-    static Map<String, Object> run(Path modelFile, String data, String method, int layers, Path basis, long budget, int epochs, int batch,
-                                   boolean keepHead, Path out, long seed, double energy, Training.Listener listener) throws Exception {
+    Map<String, Object> run(Path modelFile, String data, String method, int layers, Path basis, long budget, int epochs, int batch,
+                            boolean keepHead, Path out, long seed, double energy, Training.Listener listener) throws Exception {
         Map<String, ConvBasis> bases = Map.of();
         Models.Loaded pre = Models.load(modelFile);
         switch (method) {
@@ -89,6 +122,10 @@ final class FinetuneCommand implements Callable<Integer> {
                 if (basis != null) throw new IllegalArgumentException("--basis is for --method lance");
             }
             case "lance", "asi" -> {
+                if (fitBases != null) {
+                    bases = fitBases;
+                    break;
+                }
                 if (basis == null) {
                     throw new IllegalArgumentException("--method " + method + " needs --basis BASIS from ./lance4j calibrate --method " + method);
                 }

@@ -159,6 +159,35 @@ class CommandsTest {
     }
 
     @Test
+    void fitPicksTheFirstConfigurationThatFitsAndStaysWithinIt(@TempDir Path dir) throws Exception {
+        String data = bars(dir);
+        Path model = dir.resolve("m.l4j");
+        assertEquals(0, run("pretrain", "--data", data, "--epochs", "1", "--batch", "16", "--out", model.toString()).code);
+        for (String method : new String[] {"bp", "lance"}) {
+            long budget = 60 * 1024;
+            Run f = run("finetune", "--model-file", model.toString(), "--data", data, "--method", method, "--layers", "2", "--batch", "16",
+                    "--budget", "60KiB", "--fit", "--epochs", "1", "--json");
+            assertEquals(0, f.code, f.err);
+            Map<String, Object> j = JSON.std.mapFrom(f.out.strip());
+            @SuppressWarnings("unchecked")
+            Map<String, Object> fit = (Map<String, Object>) j.get("fit");
+            long need = ((Number) fit.get("need_bytes")).longValue();
+            assertTrue(need <= budget, method + ": need " + need);
+            @SuppressWarnings("unchecked")
+            java.util.List<String> tried = (java.util.List<String>) fit.get("tried");
+            for (String t : tried.subList(0, tried.size() - 1)) {
+                long b = Long.parseLong(t.substring(t.lastIndexOf(": ") + 2, t.indexOf(" bytes")).replace(",", ""));
+                assertTrue(b > budget, method + ": an earlier candidate fitted: " + t);
+            }
+            assertTrue(((Number) j.get("peak_backward_bytes")).longValue() <= budget, method + ": measured peak within the budget");
+        }
+        Run none = run("finetune", "--model-file", model.toString(), "--data", data, "--method", "bp", "--layers", "2", "--batch", "16",
+                "--budget", "64B", "--fit");
+        assertEquals(1, none.code);
+        assertTrue(none.err.contains("no configuration fits"), none.err);
+    }
+
+    @Test
     void memoryCountsThePaperMetricAndMeasuresThePeak() throws Exception {
         Run m = run("memory", "--model", "resnet18", "--input", "32", "--batch", "8", "--layers", "2", "--json");
         assertEquals(0, m.code, m.err);
