@@ -272,10 +272,7 @@ public final class Conv2d extends Layer {
         for (int m = 0; m < 4; m++) {
             Tensor u = factors[m];
             int d = u.shape.dim(0);
-            java.util.Arrays.fill(ws, g, g + d * d, 0f);
-            ctx.macs((long) d * bsz * c * h * wd);
-            ModeOps.gram(x.data, x.offset, bsz, c, h, wd, m == 0 ? ws : null, m == 1 ? ws : null, m == 2 ? ws : null, m == 3 ? ws : null,
-                    g);
+            modeGram(x, m, d, ws, g);
             for (int i = 0; i < d * d; i++) gramD[i] = ws[g + i];
             SymmetricEigen.decomposeInPlace(gramD, d, vecD, valD);
             int r = SymmetricEigen.rankForEnergy(valD, d, hosvdEnergy);
@@ -295,6 +292,13 @@ public final class Conv2d extends Layer {
         return 4 * maxCompressedFloats;
     }
 
+    /** ws[g ..] (D, D) = this batch's Gram of mode m (0 = B, 1 = C, 2 = H, 3 = W); shared by HOSVD and ASI. */
+    private void modeGram(Tensor x, int m, int d, float[] ws, int g) {
+        java.util.Arrays.fill(ws, g, g + d * d, 0f);
+        ctx.macs((long) d * bsz * c * h * wd);
+        ModeOps.gram(x.data, x.offset, bsz, c, h, wd, m == 0 ? ws : null, m == 1 ? ws : null, m == 2 ? ws : null, m == 3 ? ws : null, g);
+    }
+
     /** Ranks of the last HOSVD step (B, C, H, W), for reports. */
     public int[] ranks() {
         return new int[] {rB, rC, rH, rW};
@@ -308,10 +312,7 @@ public final class Conv2d extends Layer {
             Tensor u = factors[m];
             if (u == null) continue;
             int d = u.shape.dim(0), r = u.shape.dim(1);
-            java.util.Arrays.fill(ws, g, g + d * d, 0f);
-            ctx.macs((long) d * bsz * c * h * wd);
-            ModeOps.gram(x.data, x.offset, bsz, c, h, wd, m == 0 ? ws : null, m == 1 ? ws : null, m == 2 ? ws : null, m == 3 ? ws : null,
-                    g);
+            modeGram(x, m, d, ws, g);
             ctx.macs((long) d * d * r);
             ModeOps.subspaceIteration(ws, g, u.data, u.offset, d, r, ws, g + d * d);
         }

@@ -21,16 +21,7 @@ class AsiConvTest {
     /** U = Gram–Schmidt(G · U₀) in double, G the Gram of the given mode of x (B, C, H, W). */
     static float[] expectedFactor(float[] x, int[] dims, int mode, float[] u0, int r) {
         int d = dims[mode];
-        double[] g = new double[d * d];
-        int total = x.length;
-        for (int e = 0; e < total; e++) {
-            int[] idx = {e / (dims[1] * dims[2] * dims[3]), e / (dims[2] * dims[3]) % dims[1], e / dims[3] % dims[2], e % dims[3]};
-            for (int j = 0; j < d; j++) {
-                int[] jdx = idx.clone();
-                jdx[mode] = j;
-                g[idx[mode] * d + j] += (double) x[e] * x[((jdx[0] * dims[1] + jdx[1]) * dims[2] + jdx[2]) * dims[3] + jdx[3]];
-            }
-        }
+        double[] g = LanceConvTest.modeGram(x, dims, mode);
         double[] v = new double[d * r];
         for (int i = 0; i < d; i++) for (int j = 0; j < r; j++) for (int k = 0; k < d; k++) v[i * r + j] += g[i * d + k] * u0[k * r + j];
         for (int j = 0; j < r; j++) {

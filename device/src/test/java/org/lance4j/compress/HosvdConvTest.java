@@ -21,15 +21,7 @@ class HosvdConvTest {
     /** The top-r eigenvectors (D, r) of the mode's Gram in double, r by the energy rule. */
     static float[] eigenFactor(float[] x, int[] dims, int mode, double energy, int[] rankOut) {
         int d = dims[mode];
-        double[] g = new double[d * d];
-        for (int e = 0; e < x.length; e++) {
-            int[] idx = {e / (dims[1] * dims[2] * dims[3]), e / (dims[2] * dims[3]) % dims[1], e / dims[3] % dims[2], e % dims[3]};
-            for (int j = 0; j < d; j++) {
-                int[] jdx = idx.clone();
-                jdx[mode] = j;
-                g[idx[mode] * d + j] += (double) x[e] * x[((jdx[0] * dims[1] + jdx[1]) * dims[2] + jdx[2]) * dims[3] + jdx[3]];
-            }
-        }
+        double[] g = LanceConvTest.modeGram(x, dims, mode);
         SymmetricEigen.Result r = SymmetricEigen.decompose(g, d);
         int rank = SymmetricEigen.rankForEnergy(r.values(), energy);
         rankOut[mode] = rank;
