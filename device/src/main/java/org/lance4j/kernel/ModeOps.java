@@ -75,6 +75,34 @@ public final class ModeOps {
         System.arraycopy(v, vOff, u, uOff, d * r);
     }
 
+    /**
+     * The mode-n unfolding X₍ₙ₎ of X (B, C, H, W) written row-major to dst as (D_n, N) with N the product of
+     * the other sizes, columns in the order of the remaining modes.
+     */
+    public static void unfold(float[] x, int off, int b, int c, int h, int w, int mode, float[] dst, int dOff) {
+        int hw = h * w, chw = c * hw;
+        switch (mode) {
+            case 0 -> System.arraycopy(x, off, dst, dOff, b * chw);
+            case 1 -> {   // row ch: (b, h, w)
+                for (int ch = 0; ch < c; ch++) {
+                    for (int n = 0; n < b; n++) System.arraycopy(x, off + n * chw + ch * hw, dst, dOff + ch * b * hw + n * hw, hw);
+                }
+            }
+            case 2 -> {   // row y: (b, c, w)
+                for (int y = 0; y < h; y++) {
+                    for (int p = 0; p < b * c; p++) System.arraycopy(x, off + p * hw + y * w, dst, dOff + y * b * c * w + p * w, w);
+                }
+            }
+            case 3 -> {   // row x: (b, c, h)
+                int n = b * c * h;
+                for (int i = 0; i < n; i++) {
+                    for (int xx = 0; xx < w; xx++) dst[dOff + xx * n + i] = x[off + i * w + xx];
+                }
+            }
+            default -> throw new IllegalArgumentException("mode " + mode);
+        }
+    }
+
     /** Workspace floats for {@link #project}. */
     public static int projectWorkspace(int b, int c, int h, int rC, int rH, int rW, boolean batch) {
         return b * c * h * rW + b * c * rH * rW + (batch ? b * rC * rH * rW : 0);

@@ -133,7 +133,8 @@ public final class Conv2d extends Layer {
             uW = new Tensor(name + ".U_W", Shape.of(wd, wd), null, 0);
             core = new Tensor(name + ".core", in[0], null, 0);
             factors = new Tensor[] {uB, uC, uH, uW};
-            int d = Math.max(Math.max(bsz, c), Math.max(h, wd));
+            int d = 0;   // the largest eigenproblem: min(D, N) of each mode (a mode larger than the rest uses its N × N Gram)
+            for (int m = 0; m < 4; m++) d = Math.max(d, eigenSize(m));
             gramD = new double[d * d];
             vecD = new double[d * d];
             valD = new double[d];
@@ -144,6 +145,23 @@ public final class Conv2d extends Layer {
 
     private boolean hosvd() {
         return hosvdEnergy > 0 && trainParams;
+    }
+
+    /** Size of mode m of the input (0 = B, 1 = C, 2 = H, 3 = W). */
+    private int modeSize(int m) {
+        return switch (m) {
+            case 0 -> bsz;
+            case 1 -> c;
+            case 2 -> h;
+            default -> wd;
+        };
+    }
+
+    /** HOSVD's eigenproblem for mode m: its D × D Gram, or the N × N Gram of the unfolding when D > N (N = the other sizes' product). */
+    private int eigenSize(int m) {
+        int d = modeSize(m);
+        long n = (long) bsz * c * h * wd / d;
+        return (int) Math.min(d, n);
     }
 
     private boolean compressed() {
@@ -197,9 +215,13 @@ public final class Conv2d extends Layer {
         else if (direct) own = dw != null ? (long) c * h * wd : 0;
         else own = (dw != null ? 2L : 1L) * c * k * k * oh * ow;
         if (hosvd()) {
-            int d = Math.max(Math.max(bsz, c), Math.max(h, wd));
+            long eig = 0;   // per mode: its Gram (D, D), or the unfolding (D, N) + its Gram (N, N) + V scaled (N, D)
+            for (int m = 0; m < 4; m++) {
+                int d = modeSize(m), e = eigenSize(m);
+                eig = Math.max(eig, e == d ? (long) d * d : (long) bsz * c * h * wd + (long) e * e + (long) e * d);
+            }
             long proj = ModeOps.projectWorkspace(bsz, c, h, c, h, wd, true);
-            return Math.max(Math.max(own, (long) d * d), Math.max(proj, lanceWorkspace(bsz, c, h)));
+            return Math.max(Math.max(own, eig), Math.max(proj, lanceWorkspace(bsz, c, h)));
         }
         if (basis == null) return own;
         long proj = ModeOps.projectWorkspace(bsz, c, h, basis.rC(), basis.rH(), basis.rW(), basis.projectsBatch());
@@ -271,13 +293,33 @@ public final class Conv2d extends Layer {
         int g = ctx.workspace.offset;
         for (int m = 0; m < 4; m++) {
             Tensor u = factors[m];
-            int d = u.shape.dim(0);
-            modeGram(x, m, d, ws, g);
-            for (int i = 0; i < d * d; i++) gramD[i] = ws[g + i];
-            SymmetricEigen.decomposeInPlace(gramD, d, vecD, valD);
-            int r = SymmetricEigen.rankForEnergy(valD, d, hosvdEnergy);
-            ctx.held.reserve(u, d * r, name);
-            for (int i = 0; i < d; i++) for (int j = 0; j < r; j++) u.data[u.offset + i * r + j] = (float) vecD[i * d + j];
+            int d = u.shape.dim(0), e = eigenSize(m);
+            int r;
+            if (e == d) {
+                modeGram(x, m, d, ws, g);
+                for (int i = 0; i < d * d; i++) gramD[i] = ws[g + i];
+                SymmetricEigen.decomposeInPlace(gramD, d, vecD, valD);
+                r = SymmetricEigen.rankForEnergy(valD, d, hosvdEnergy);
+                ctx.held.reserve(u, d * r, name);
+                for (int i = 0; i < d; i++) for (int j = 0; j < r; j++) u.data[u.offset + i * r + j] = (float) vecD[i * d + j];
+            } else {
+                // D > N: the same nonzero spectrum from the N × N Gram of the unfolding A (D, N), A·Aᵀ's
+                // eigenvectors as A·v / √λ (what an SVD of the thin unfolding gives, as the peers' HOSVD)
+                int gg = g + d * e, vs = gg + e * e;
+                ModeOps.unfold(x.data, x.offset, bsz, c, h, wd, m, ws, g);
+                ctx.macs((long) e * e * d);
+                Gemm.tn(e, e, d, ws, g, e, ws, g, e, ws, gg, e, false);
+                for (int i = 0; i < e * e; i++) gramD[i] = ws[gg + i];
+                SymmetricEigen.decomposeInPlace(gramD, e, vecD, valD);
+                r = SymmetricEigen.rankForEnergy(valD, e, hosvdEnergy);
+                for (int i = 0; i < e; i++) {
+                    for (int j = 0; j < r; j++) ws[vs + i * r + j] = (float) (vecD[i * e + j] / Math.sqrt(Math.max(valD[j], 1e-30)));
+                }
+                ctx.held.reserve(u, d * r, name);
+                ctx.macs((long) d * r * e);
+                Gemm.nn(d, r, e, ws, g, e, ws, vs, r, u.data, u.offset, r, false);
+                ModeOps.orthonormalize(u.data, u.offset, d, r);
+            }
             switch (m) {
                 case 0 -> rB = r;
                 case 1 -> rC = r;

@@ -33,6 +33,8 @@ public class LanceConvTest {
         {2, 8, 8, 3, 5, 2, 2, 2, 1, 2, 3, 1},
         {3, 4, 4, 2, 3, 1, 0, 4, 1, 1, 1, 1},
         {6, 9, 4, 5, 3, 1, 1, 3, 6, 9, 4, 3},
+        {12, 1, 2, 3, 1, 1, 0, 2, 4, 1, 2, 0},    // channels outnumber the rest (HOSVD's N × N path)
+        {16, 2, 2, 3, 3, 1, 1, 3, 5, 2, 1, 0},
     };
 
     public static float[] orthonormal(int d, int r, SplittableRandom rnd) {

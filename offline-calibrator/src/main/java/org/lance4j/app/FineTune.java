@@ -23,12 +23,23 @@ public final class FineTune {
      * @param bases       bases by conv node (empty: full backprop)
      * @param subspaceIteration ASI (bases refreshed every step) rather than LANCE (fixed)
      * @param hosvdEnergy > 0: HOSVD with this energy (bases must be empty)
+     * @param depthwise   also train the depthwise convolutions after the first chosen one (their stores as the method's)
      */
     public record Config(int layers, int epochs, int batch, long budgetBytes, long seed, java.util.Map<String, org.lance4j.compress.ConvBasis> bases,
-                         boolean subspaceIteration, double hosvdEnergy) {
+                         boolean subspaceIteration, double hosvdEnergy, boolean depthwise) {
         public Config {
             if (layers < 0) throw new IllegalArgumentException("--layers must be ≥ 0, got " + layers);
             if (epochs < 1) throw new IllegalArgumentException("--epochs must be ≥ 1, got " + epochs);
+        }
+
+        /** The paper's selection: the last N convolutions with groups == 1 (plus the head). */
+        public Config(int layers, int epochs, int batch, long budgetBytes, long seed, java.util.Map<String, org.lance4j.compress.ConvBasis> bases,
+                      boolean subspaceIteration, double hosvdEnergy) {
+            this(layers, epochs, batch, budgetBytes, seed, bases, subspaceIteration, hosvdEnergy, false);
+        }
+
+        public TrainableRule rule() {
+            return depthwise ? TrainableRule.lastConvs(layers).withDepthwise() : TrainableRule.lastConvs(layers);
         }
     }
 
@@ -76,14 +87,7 @@ public final class FineTune {
         checkBudget(model, gc);
         Training.Result r = Training.fit(model, gc, sgd, loader, test, norm, c.epochs(), 500, l);
         // compressed methods: core + factors; HOSVD's ranks change every step, so the most one step held
-        long paper = 0;
-        if (c.hosvdEnergy() > 0) {
-            for (String conv : TrainableRule.regularConvs(model.spec())) {
-                if (r.graph().trainedNodes().contains(conv)) paper += ((org.lance4j.nn.Conv2d) r.graph().layer(conv)).compressedBytesMax();
-            }
-        } else {
-            paper = c.bases().isEmpty() ? PaperMemory.bytes(model.spec(), c.batch(), c.layers()) : PaperMemory.compressedBytes(c.bases());
-        }
+        long paper = paperBytes(model, r.graph(), c);
         double angle = 0;
         if (!c.bases().isEmpty() || c.hosvdEnergy() > 0) {
             float[] x = new float[train.itemShape().size() * c.batch()];
@@ -93,6 +97,28 @@ public final class FineTune {
             angle = gradientAngle(model, c.subspaceIteration() ? gc.withCompression(currentFactors(r.graph(), c.bases())) : gc, x, y);
         }
         return new Result(model, r, paper, r.peakBackwardBytes(), r.graph().plannedHeldBytes(), angle);
+    }
+
+    /**
+     * Activation memory by the paper metric: bp counts each trained convolution's input in full, LANCE
+     * and ASI their cores and factors, HOSVD the most core + factors one of its steps held.
+     */
+    public static long paperBytes(Model model, Graph g, Config c) {
+        if (c.hosvdEnergy() > 0) {
+            long paper = 0;
+            for (String conv : trainedConvs(model, g)) paper += ((org.lance4j.nn.Conv2d) g.layer(conv)).compressedBytesMax();
+            return paper;
+        }
+        return c.bases().isEmpty() ? PaperMemory.bytes(model.spec(), c.batch(), trainedConvs(model, g)) : PaperMemory.compressedBytes(c.bases());
+    }
+
+    /** The convolutions a graph trains (regular and depthwise), in definition order. */
+    public static java.util.List<String> trainedConvs(Model model, Graph g) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (ModelSpec.Node n : model.spec().nodes()) {
+            if (n.layer() instanceof LayerSpec.Conv && g.trainedNodes().contains(n.name())) out.add(n.name());
+        }
+        return out;
     }
 
     /** The factors a trained graph's compressed convolutions hold now, as bases. */
@@ -125,7 +151,7 @@ public final class FineTune {
         }
         for (org.lance4j.graph.Param p : exact.trainable()) {
             boolean compressed = gc.compression().containsKey(p.node())
-                    || (gc.hosvdEnergy() > 0 && TrainableRule.regularConvs(model.spec()).contains(p.node()));
+                    || (gc.hosvdEnergy() > 0 && exact.layer(p.node()) instanceof org.lance4j.nn.Conv2d);
             if (!compressed) continue;
             org.lance4j.tensor.Tensor a = exact.gradOf(p), b = approx.gradOf(approx.trainable().stream()
                     .filter(q -> q.name().equals(p.name())).findFirst().orElseThrow());
@@ -141,7 +167,7 @@ public final class FineTune {
     }
 
     public static Graph.Config graphConfig(Config c) {
-        Graph.Config g = Graph.Config.train(c.batch(), TrainableRule.lastConvs(c.layers())).withFrozenBatchNorm()
+        Graph.Config g = Graph.Config.train(c.batch(), c.rule()).withFrozenBatchNorm()
                 .withBudget(c.budgetBytes()).withSeed(c.seed()).withCompression(c.bases());
         if (c.hosvdEnergy() > 0) g = g.withHosvd(c.hosvdEnergy());
         return c.subspaceIteration() ? g.withSubspaceIteration() : g;

@@ -37,6 +37,16 @@ public final class PaperMemory {
         return layers(spec, batch, lastConvs).stream().mapToLong(Layer::bytes).sum();
     }
 
+    /** B·C·H·W floats of each named convolution's input, 4 bytes each. */
+    public static long bytes(ModelSpec spec, int batch, List<String> convs) {
+        long b = 0;
+        for (String c : convs) {
+            ModelSpec.Node n = spec.nodes().stream().filter(x -> x.name().equals(c)).findFirst().orElseThrow();
+            b += 4L * spec.shape(n.inputs().get(0)).withBatchPrefix(batch).size();
+        }
+        return b;
+    }
+
     /** Compressed methods count the core plus the factor matrices of each trained convolution. */
     public static long compressedBytes(java.util.Map<String, org.lance4j.compress.ConvBasis> bases) {
         long b = 0;

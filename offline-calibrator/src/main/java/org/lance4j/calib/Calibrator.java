@@ -19,19 +19,39 @@ import org.lance4j.tensor.Shape;
 import org.lance4j.tensor.Tensor;
 
 /**
- * LANCE Phase I: for every trained convolution (the last N with groups == 1) and every mode of its
+ * LANCE Phase I: for every trained convolution (the last N with groups == 1, and optionally the
+ * depthwise ones among them) and every mode of its
  * input, the true running mean of the Gram matrix over K calibration batches (model in eval mode, no
  * gradients), a symmetric eigendecomposition, and the rank r = min{r : Σ_{i≤r} λ_i / Σ λ_i ≥ ε} clamped
  * to [1, D]. The batch mode is projected only when asked (then the batch size is fixed for good).
  */
 public final class Calibrator {
-    /** @param projectBatch also fix a basis for the batch mode (LANCE's published code does; DESIGN.md leaves it open) */
-    public record Settings(int layers, double energy, int batches, int batch, boolean projectBatch, long seed) {
+    /**
+     * @param projectBatch also fix a basis for the batch mode (LANCE's published code does; DESIGN.md leaves it open)
+     * @param depthwise    also calibrate the depthwise convolutions among the trained ones ({@link TrainableRule#withDepthwise})
+     */
+    public record Settings(int layers, double energy, int batches, int batch, boolean projectBatch, long seed, boolean depthwise) {
         public Settings {
             if (layers < 1) throw new IllegalArgumentException("--layers must be ≥ 1, got " + layers);
             if (!(energy > 0 && energy <= 1)) throw new IllegalArgumentException("--energy must be in (0, 1], got " + energy);
             if (batches < 1) throw new IllegalArgumentException("--batches must be ≥ 1, got " + batches);
             if (batch < 1) throw new IllegalArgumentException("--batch must be ≥ 1, got " + batch);
+        }
+
+        /** The paper's selection: the last N convolutions with groups == 1 only. */
+        public Settings(int layers, double energy, int batches, int batch, boolean projectBatch, long seed) {
+            this(layers, energy, batches, batch, projectBatch, seed, false);
+        }
+
+        /** The trained convolutions these settings select, in definition order. */
+        public List<String> convs(ModelSpec spec) {
+            TrainableRule rule = TrainableRule.lastConvs(layers);
+            if (depthwise) rule = rule.withDepthwise();
+            List<String> out = new ArrayList<>();
+            for (String n : rule.select(spec)) {
+                if (spec.nodes().stream().anyMatch(x -> x.name().equals(n) && x.layer() instanceof LayerSpec.Conv)) out.add(n);
+            }
+            return out;
         }
     }
 
@@ -62,12 +82,7 @@ public final class Calibrator {
 
     public static Map<String, Layer> calibrate(Model model, Dataset data, Normalization norm, Settings s, Listener l) {
         ModelSpec spec = model.spec();
-        List<String> convs = TrainableRule.regularConvs(spec);
-        if (s.layers() > convs.size()) {
-            throw new IllegalArgumentException("--layers " + s.layers() + ": model '" + spec.name() + "' has only " + convs.size()
-                    + " convolutions with groups == 1");
-        }
-        List<String> chosen = convs.subList(convs.size() - s.layers(), convs.size());
+        List<String> chosen = s.convs(spec);   // refuses --layers beyond the model's convolutions
         Graph g = Graph.plan(model, Graph.Config.inference(s.batch()));
         Map<String, float[][]> grams = new LinkedHashMap<>();     // per layer: gB, gC, gH, gW of one batch (float)
         Map<String, double[][]> sums = new LinkedHashMap<>();     // per layer: Σ over batches (double)

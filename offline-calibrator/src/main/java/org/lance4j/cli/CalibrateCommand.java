@@ -41,6 +41,9 @@ final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--project-batch", description = "Also fix a basis for the batch mode (LANCE's published code does).")
     boolean projectBatch;
 
+    @Option(names = "--depthwise", description = "Also calibrate the depthwise convolutions among the trained ones (finetune --depthwise).")
+    boolean depthwise;
+
     @Option(names = "--method", defaultValue = "lance", description = "lance (energy ranks, calibrated bases) or asi (ranks by a budget search; default ${DEFAULT-VALUE}).")
     String method;
 
@@ -62,10 +65,11 @@ final class CalibrateCommand implements Callable<Integer> {
         switch (method) {
             case "lance" -> {
                 if (budget != null) throw new IllegalArgumentException("--budget goes with --method asi; LANCE's ranks come from --energy");
-                r = run(modelFile, data, new Calibrator.Settings(layers, energy, batches, batch, projectBatch, seed), out, json);
+                r = run(modelFile, data, new Calibrator.Settings(layers, energy, batches, batch, projectBatch, seed, depthwise), out, json);
             }
             case "asi" -> {
                 if (budget == null) throw new IllegalArgumentException("--method asi needs --budget SIZE (the memory its ranks must fit)");
+                if (depthwise) throw new IllegalArgumentException("--depthwise is for --method lance; ASI's budget search covers groups == 1 convolutions");
                 r = runAsi(modelFile, data, layers, batch, projectBatch, Sizes.parse("--budget", budget), seed, out);
             }
             default -> throw new IllegalArgumentException("--method " + method + ": use lance or asi");
@@ -138,6 +142,7 @@ final class CalibrateCommand implements Callable<Integer> {
         settings.put("batch", Integer.toString(s.batch()));
         settings.put("project_batch", s.projectBatch() ? "1" : "0");
         settings.put("layers", Integer.toString(s.layers()));
+        settings.put("depthwise", s.depthwise() ? "1" : "0");
         settings.put("data", data);
         settings.put("model_file", modelFile.toString());
         settings.put("method", "lance");

@@ -70,7 +70,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         if (pre == null) {
             say("1/4 pretraining " + model + " on Fashion-MNIST classes 0-4 (" + pretrainEpochs + " epochs) ...");
-            PretrainCommand.run(model, "fmnist:classes=0-4", null, pretrainEpochs, cached, null, null, false, batch, 0.05f, 5e-4f, 1f,
+            PretrainCommand.run(model, "fmnist:classes=0-4", null, pretrainEpochs, cached, null, null, false, batch, 0.05f, 5e-4f, 1f, null,
                     "none", 233, new Progress("pretrain", json));
             pre = Models.load(cached);
         }

@@ -37,6 +37,10 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--layers", required = true, description = "The last N convolutions with groups == 1 (plus the head).")
     int layers;
 
+    @Option(names = "--depthwise", description = "Also train the depthwise convolutions after the first chosen one (compressed like the others; "
+            + "a basis file must be calibrated with --depthwise too).")
+    boolean depthwise;
+
     @Option(names = "--basis", description = "Basis file from ./lance4j calibrate (for --method lance).")
     Path basis;
 
@@ -78,6 +82,7 @@ final class FinetuneCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--fit works with --method bp or lance (asi fits its budget in calibrate; hosvd's ranks vary per step)");
             }
             if (basis != null) throw new IllegalArgumentException("--fit calibrates each candidate itself; drop --basis");
+            if (depthwise) throw new IllegalArgumentException("--fit searches the paper's selection (groups == 1 convolutions); drop --depthwise");
             Models.Loaded pre = Models.load(modelFile);
             Dataset train = pre.prepare(DataSpec.parse(data).loadTrain(pre.size()));
             BudgetFit.Choice c = BudgetFit.choose(pre.model(), train, pre.normalization(), method.equals("lance"), layers, batch, b, seed);
@@ -136,9 +141,12 @@ final class FinetuneCommand implements Callable<Integer> {
                     throw new IllegalArgumentException(basis + " was made by calibrate --method " + made + "; use --method " + made
                             + " or calibrate again with --method " + method);
                 }
-                if (c.layers().size() != layers) {
-                    throw new IllegalArgumentException(basis + " holds bases for the last " + c.layers().size() + " convolutions but --layers is "
-                            + layers + "; calibrate with --layers " + layers);
+                java.util.List<String> want = new org.lance4j.calib.Calibrator.Settings(layers, 0.5, 1, batch, false, seed, depthwise)
+                        .convs(pre.model().spec());
+                if (!c.layers().keySet().equals(new java.util.LinkedHashSet<>(want))) {
+                    throw new IllegalArgumentException(basis + " holds bases for " + c.layers().keySet() + " but --layers " + layers
+                            + (depthwise ? " --depthwise" : "") + " trains " + want + "; calibrate with the same --layers"
+                            + (depthwise ? " and --depthwise" : " (and --depthwise only if both use it)"));
                 }
                 bases = c.layers();
             }
@@ -153,7 +161,8 @@ final class FinetuneCommand implements Callable<Integer> {
         Dataset test = pre.prepare(ds.loadTest(pre.size()));
         Model m = keepHead ? pre.model() : FineTune.withNewHead(pre.model(), train.classes(), seed);
         FineTune.Result res = FineTune.run(m, train, test, pre.normalization(),
-                new FineTune.Config(layers, epochs, batch, budget, seed, bases, method.equals("asi"), method.equals("hosvd") ? energy : 0), listener);
+                new FineTune.Config(layers, epochs, batch, budget, seed, bases, method.equals("asi"), method.equals("hosvd") ? energy : 0, depthwise),
+                listener);
         Training.EpochReport last = res.run().last();
         if (out != null) {
             Map<String, String> meta = new LinkedHashMap<>(pre.meta());

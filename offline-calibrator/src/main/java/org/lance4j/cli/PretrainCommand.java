@@ -60,6 +60,10 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--width", defaultValue = "1", description = "Width multiplier for mobilenetv2/mcunet (default ${DEFAULT-VALUE}).")
     float width;
 
+    @Option(names = "--stem", defaultValue = "auto", description = "resnet/mobilenetv2 stem: small (stride 1, the CIFAR adaptation), standard "
+            + "(torchvision's), or auto (small below 64 px; default ${DEFAULT-VALUE}).")
+    String stem;
+
     @Option(names = "--augment", defaultValue = "none", description = "none, flip, crop or flip+crop (default ${DEFAULT-VALUE}).")
     String augment;
 
@@ -71,12 +75,22 @@ final class PretrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, Object> r = run(model, data, testData, epochs, out, input, channels, pad, batch, lr, weightDecay, width, augment,
+        Map<String, Object> r = run(model, data, testData, epochs, out, input, channels, pad, batch, lr, weightDecay, width, stem(stem), augment,
                 seed, new Progress("pretrain", json));
         Output.print(json, r, () -> String.format(Locale.ROOT,
                 "pretrained %s (%,d parameters) on %s for %d epochs in %.0f s: test accuracy %.4f%nwrote %s",
                 r.get("model"), r.get("parameters"), r.get("data"), epochs, r.get("train_seconds"), r.get("test_accuracy"), out));
         return 0;
+    }
+
+    /** --stem: null for auto. */
+    static Boolean stem(String s) {
+        return switch (s) {
+            case "auto" -> null;
+            case "small" -> Boolean.TRUE;
+            case "standard" -> Boolean.FALSE;
+            default -> throw new IllegalArgumentException("--stem " + s + ": use auto, small or standard");
+        };
     }
 
     static BatchLoader.Augment augmentation(String a) {
@@ -91,7 +105,7 @@ final class PretrainCommand implements Callable<Integer> {
 
     /** Shared with the demo. */
     static Map<String, Object> run(String model, String data, String testData, int epochs, Path out, Integer input, Integer channels,
-                                   boolean pad, int batch, float lr, float wd, float width, String augment, long seed,
+                                   boolean pad, int batch, float lr, float wd, float width, Boolean smallInput, String augment, long seed,
                                    Training.Listener listener) throws Exception {
         if (epochs < 1) throw new IllegalArgumentException("--epochs must be ≥ 1, got " + epochs);
         DataSpec ds = DataSpec.parse(data);
@@ -107,7 +121,7 @@ final class PretrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--test-data has " + test.classes() + " classes but --data has " + train.classes());
         }
         Normalization norm = train.statistics();
-        Model m = Model.initialized(Zoo.build(model, new Zoo.Options(c, s, train.classes(), width, null, 1)), seed);
+        Model m = Model.initialized(Zoo.build(model, new Zoo.Options(c, s, train.classes(), width, smallInput, 1)), seed);
         BatchLoader loader = new BatchLoader(train, norm, batch, true, augmentation(augment), seed);
         SgdConfig sgd = new SgdConfig(lr, 0.9f, wd, false, 0f, epochs * loader.batchesPerEpoch(), 0f);
         long t0 = System.nanoTime();
@@ -118,6 +132,7 @@ final class PretrainCommand implements Callable<Integer> {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("model", model);
         meta.put("width", Float.toString(width));
+        meta.put("stem", smallInput == null ? "auto" : smallInput ? "small" : "standard");
         meta.put("data", data);
         meta.put("test_data", test.name());
         meta.put("seed", Long.toString(seed));

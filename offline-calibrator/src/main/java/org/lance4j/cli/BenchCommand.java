@@ -1,0 +1,165 @@
+package org.lance4j.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.lance4j.app.AtomicFiles;
+import org.lance4j.app.Charts;
+import org.lance4j.app.DataSpec;
+import org.lance4j.app.LatencyBench;
+import org.lance4j.app.Models;
+import org.lance4j.app.PaperMemory;
+import org.lance4j.data.Dataset;
+import org.lance4j.data.Normalization;
+import org.lance4j.graph.Model;
+import org.lance4j.kernel.Vec;
+import org.lance4j.models.Zoo;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Benchmarks. {@code latency}: step time against the number of trained layers, per method. */
+@Command(name = "bench", description = "Benchmarks: latency (step time for 1..N trained layers per method).",
+        subcommands = {BenchCommand.Latency.class})
+final class BenchCommand {
+    @Command(name = "latency", description = "Forward, backward and total step time for 1..N trained layers, for bp, lance, hosvd and asi; CSV, chart, results.md.")
+    static final class Latency implements Callable<Integer> {
+        @Option(names = "--model-file", description = "A pretrained model file (its ranks are the real ones); default: --model with seeded random weights.")
+        Path modelFile;
+
+        @Option(names = "--model", defaultValue = "mobilenetv2", description = "Architecture when no --model-file: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).",
+                completionCandidates = ModelNames.class)
+        String model;
+
+        @Option(names = "--input", defaultValue = "32", description = "Input size for --model (default ${DEFAULT-VALUE}).")
+        int input;
+
+        @Option(names = "--stem", defaultValue = "auto", description = "Stem for --model: auto, small or standard (as pretrain; default ${DEFAULT-VALUE}).")
+        String stem;
+
+        @Option(names = "--data", defaultValue = "fmnist:classes=5-9", description = "Batches to time on and to calibrate with (default ${DEFAULT-VALUE}).")
+        String data;
+
+        @Option(names = "--batch", defaultValue = "32", description = "Batch size (default ${DEFAULT-VALUE}).")
+        int batch;
+
+        @Option(names = "--max-layers", defaultValue = "10", description = "Time 1..N trained convolutions (default ${DEFAULT-VALUE}).")
+        int maxLayers;
+
+        @Option(names = "--methods", defaultValue = "bp,lance,hosvd,asi", split = ",", description = "Methods (default ${DEFAULT-VALUE}).")
+        List<String> methods;
+
+        @Option(names = "--warmup", defaultValue = "3", description = "Untimed steps per point (default ${DEFAULT-VALUE}).")
+        int warmup;
+
+        @Option(names = "--steps", defaultValue = "10", description = "Timed steps per point; medians are reported (default ${DEFAULT-VALUE}).")
+        int steps;
+
+        @Option(names = "--energy", defaultValue = "0.7", description = "LANCE energy ε (ASI starts from these bases; default ${DEFAULT-VALUE}).")
+        double energy;
+
+        @Option(names = "--hosvd-energy", defaultValue = "0.8", description = "HOSVD energy ε (default ${DEFAULT-VALUE}, the peers').")
+        double hosvdEnergy;
+
+        @Option(names = "--calibration-batches", defaultValue = "10", description = "LANCE calibration batches (default ${DEFAULT-VALUE}).")
+        int calibrationBatches;
+
+        @Option(names = "--out", defaultValue = "results/bench-latency", description = "Directory for latency.csv, latency.png and results.md (default ${DEFAULT-VALUE}).")
+        Path out;
+
+        @Option(names = "--seed", defaultValue = "233", description = "Seed for weights, batch order and calibration.")
+        long seed;
+
+        @Option(names = "--json", description = "Print exactly one JSON object on stdout.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            Model m;
+            Normalization norm;
+            Dataset d;
+            String what;
+            if (modelFile != null) {
+                Models.Loaded l = Models.load(modelFile);
+                m = l.model();
+                norm = l.normalization();
+                d = l.prepare(DataSpec.parse(data).loadTrain(l.size()));
+                what = modelFile.toString();
+            } else {
+                Dataset raw = DataSpec.parse(data).loadTrain(input).reshaped(3, input, Dataset.Fit.RESIZE);
+                m = Model.initialized(Zoo.build(model, new Zoo.Options(3, input, raw.classes(), 1f, PretrainCommand.stem(stem), 1)), seed);
+                norm = raw.statistics();
+                d = raw;
+                what = model + " at " + input + " px (" + stem + " stem), seeded random weights (seed " + seed + ")";
+            }
+            LatencyBench.Settings s = new LatencyBench.Settings(maxLayers, batch, warmup, steps, energy, hosvdEnergy, calibrationBatches, methods, seed);
+            List<LatencyBench.Point> pts = LatencyBench.run(m, d, norm, s, p -> {
+                if (!json) System.err.printf(Locale.ROOT, "%-6s %2d layers: fwd %.1f  bwd %.1f  opt %.2f  total %.1f ms%n", p.method(), p.layers(),
+                        p.forwardMs(), p.backwardMs(), p.optimizerMs(), p.totalMs());
+            });
+            String md = write(out, what, s, pts);
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("model", what);
+            r.put("batch", batch);
+            r.put("vector", Vec.describe());
+            List<Map<String, Object>> ps = new ArrayList<>();
+            for (LatencyBench.Point p : pts) {
+                Map<String, Object> pm = new LinkedHashMap<>();
+                pm.put("method", p.method());
+                pm.put("layers", p.layers());
+                Map<String, Object> ms = new LinkedHashMap<>();
+                ms.put("forward", p.forwardMs());
+                ms.put("backward", p.backwardMs());
+                ms.put("optimizer", p.optimizerMs());
+                ms.put("total", p.totalMs());
+                pm.put("step_ms", ms);
+                pm.put("activation_mib", PaperMemory.mib(p.paperBytes()));
+                pm.put("peak_backward_bytes", p.peakBytes());
+                pm.put("macs_per_step", Map.of("forward", p.macsForward(), "backward", p.macsBackward()));
+                ps.add(pm);
+            }
+            r.put("points", ps);
+            r.put("out", out.toString());
+            Output.print(json, r, () -> md + "\nwrote " + out.resolve("results.md") + ", latency.csv, latency.png");
+            return 0;
+        }
+
+        static String write(Path out, String what, LatencyBench.Settings s, List<LatencyBench.Point> pts) throws java.io.IOException {
+            StringBuilder csv = new StringBuilder("method,layers,forward_ms,backward_ms,optimizer_ms,total_ms,activation_bytes,peak_backward_bytes,macs_forward,macs_backward\n");
+            for (LatencyBench.Point p : pts) {
+                csv.append(String.format(Locale.ROOT, "%s,%d,%.3f,%.3f,%.3f,%.3f,%d,%d,%d,%d%n", p.method(), p.layers(), p.forwardMs(), p.backwardMs(),
+                        p.optimizerMs(), p.totalMs(), p.paperBytes(), p.peakBytes(), p.macsForward(), p.macsBackward()));
+            }
+            AtomicFiles.writeString(out.resolve("latency.csv"), csv.toString());
+            List<Charts.Series> total = new ArrayList<>(), bwd = new ArrayList<>();
+            for (String method : s.methods()) {
+                List<LatencyBench.Point> mp = pts.stream().filter(p -> p.method().equals(method)).toList();
+                double[] x = mp.stream().mapToDouble(LatencyBench.Point::layers).toArray();
+                total.add(new Charts.Series(method, x, mp.stream().mapToDouble(LatencyBench.Point::totalMs).toArray()));
+                bwd.add(new Charts.Series(method + " fwd", x, mp.stream().mapToDouble(LatencyBench.Point::forwardMs).toArray()));
+                bwd.add(new Charts.Series(method + " bwd", x, mp.stream().mapToDouble(LatencyBench.Point::backwardMs).toArray()));
+            }
+            Charts.lines(out.resolve("latency.png"), "Training step time, batch " + s.batch() + " (median of " + s.steps() + " steps)",
+                    "trained convolutions (last N, + head)", "ms per step", total, false);
+            Charts.lines(out.resolve("latency-split.png"), "Forward and backward time per step", "trained convolutions (last N, + head)",
+                    "ms", bwd, false);
+            StringBuilder md = new StringBuilder();
+            md.append("# Step latency against trained layers\n\n");
+            md.append(String.format(Locale.ROOT, "Model: %s. Batch %d; medians of %d timed steps after %d warm-up steps. LANCE ε %s "
+                    + "(ASI starts from LANCE's bases and ranks), HOSVD ε %s. Vector width: %s. %d cores available; one thread.%n%n",
+                    what, s.batch(), s.steps(), s.warmup(), s.energy(), s.hosvdEnergy(), Vec.describe(), Runtime.getRuntime().availableProcessors()));
+            md.append("| method | layers | forward ms | backward ms | optimizer ms | total ms | activation (paper) | measured peak |\n");
+            md.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+            for (LatencyBench.Point p : pts) {
+                md.append(String.format(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.2f | %.1f | %s | %s |%n", p.method(), p.layers(), p.forwardMs(),
+                        p.backwardMs(), p.optimizerMs(), p.totalMs(), Sizes.human(p.paperBytes()), Sizes.human(p.peakBytes())));
+            }
+            md.append("\nCharts: `latency.png` (total), `latency-split.png` (forward and backward).\n");
+            AtomicFiles.writeString(out.resolve("results.md"), md.toString());
+            return md.toString();
+        }
+    }
+}
