@@ -47,6 +47,13 @@ public final class Conv2d extends Layer {
     private long maxCompressedFloats;  // the most core + factors held by one step so far
     private int bsz, c, h, wd, oh, ow, cg, og, ckk;
     private boolean depthwise, direct;
+    /**
+     * Images per GEMM (groups == 1): when the output plane is small, one image's GEMM is a thin
+     * matrix–vector product that reads all of W for a handful of columns; stacking {@code chunk}
+     * images' columns side by side makes it one GEMM of about {@link #CHUNK_COLUMNS} columns.
+     */
+    private int chunk;
+    static final int CHUNK_COLUMNS = 128;
 
     public Conv2d(String name, int outChannels, int k, int stride, int pad, int groups,
                   Tensor w, Tensor b, Tensor dw, Tensor db) {
@@ -101,6 +108,7 @@ public final class Conv2d extends Layer {
         ckk = cg * k * k;
         depthwise = groups == c && outChannels == c && groups > 1;
         direct = k == 1 && stride == 1 && pad == 0;
+        chunk = groups == 1 ? Math.max(1, Math.min(bsz, CHUNK_COLUMNS / (oh * ow))) : 1;
         if (basis != null) {
             if (!trainParams) throw new IllegalArgumentException(name + ": a LANCE basis was given but the layer is not trained");
             if (groups != 1 && !depthwise) {
@@ -212,6 +220,7 @@ public final class Conv2d extends Layer {
     public long workspaceFloats() {
         long own;
         if (depthwise) own = Depthwise.workspaceFloats(h, wd, k, stride, pad);
+        else if (chunk > 1) own = chunkWorkspace();
         else if (direct) own = dw != null ? (long) c * h * wd : 0;
         else own = (dw != null ? 2L : 1L) * c * k * k * oh * ow;
         if (hosvd()) {
@@ -233,12 +242,93 @@ public final class Conv2d extends Layer {
         return Math.max(own, Math.max(proj, Math.max(asi, lanceWorkspace(basis.projectsBatch() ? basis.rB() : 0, basis.rC(), basis.rH()))));
     }
 
+    /** Chunked path: cols (C·K·K, L), stage (O, L) and one image's im2col (C·K·K, OH·OW), L = chunk·OH·OW. */
+    private long chunkWorkspace() {
+        long l = (long) chunk * oh * ow;
+        return ckk * l + outChannels * l + (long) ckk * oh * ow;
+    }
+
+    /**
+     * cols (C·K·K, L) ← the im2col columns of images n0 .. n0+cn−1 side by side (image j at column j·OH·OW);
+     * the 1×1 direct case copies the input planes as they are.
+     */
+    private void gatherCols(float[] x, int xOff, int n0, int cn, float[] ws, int cols, int one) {
+        int ohw = oh * ow, l = cn * ohw, hw = h * wd;
+        for (int j = 0; j < cn; j++) {
+            int xo = xOff + (n0 + j) * c * hw;
+            float[] src = x;
+            int so = xo;
+            if (!direct) {
+                Im2col.im2col(x, xo, c, h, wd, k, stride, pad, ws, one);
+                src = ws;
+                so = one;
+            }
+            for (int r = 0; r < ckk; r++) System.arraycopy(src, so + r * ohw, ws, cols + r * l + j * ohw, ohw);
+        }
+    }
+
+    /** Chunked forward: Y[n0 .. n0+cn) = W · cols, through the stage (O, L). */
+    private void forwardChunked(Tensor x, Tensor y) {
+        float[] ws = ctx.workspace.data;
+        int ohw = oh * ow, cols = ctx.workspace.offset, stage = cols + ckk * chunk * ohw, one = stage + outChannels * chunk * ohw;
+        for (int n0 = 0; n0 < bsz; n0 += chunk) {
+            int cn = Math.min(chunk, bsz - n0), l = cn * ohw;
+            gatherCols(x.data, x.offset, n0, cn, ws, cols, one);
+            ctx.macs((long) outChannels * l * ckk);
+            Gemm.nn(outChannels, l, ckk, w.data, w.offset, ckk, ws, cols, l, ws, stage, l, false);
+            for (int j = 0; j < cn; j++) {
+                int yo = y.offset + (n0 + j) * outChannels * ohw;
+                for (int o = 0; o < outChannels; o++) System.arraycopy(ws, stage + o * l + j * ohw, y.data, yo + o * ohw, ohw);
+            }
+        }
+        if (b != null) {
+            for (int n = 0; n < bsz; n++) {
+                int yo = y.offset + n * outChannels * ohw;
+                for (int o = 0; o < outChannels; o++) Elementwise.addScalar(y.data, yo + o * ohw, ohw, b.data[b.offset + o]);
+            }
+        }
+    }
+
+    /**
+     * Chunked backward: stage (O, L) ← dY of the chunk; dW += stage · colsᵀ (full store); then
+     * cols ← Wᵀ · stage and each image's columns go back through col2im (or straight into dX for 1×1).
+     */
+    private void backwardChunked(Tensor dy, Tensor dx, boolean weightGrad) {
+        float[] ws = ctx.workspace.data;
+        int ohw = oh * ow, hw = h * wd, cols = ctx.workspace.offset, stage = cols + ckk * chunk * ohw, one = stage + outChannels * chunk * ohw;
+        for (int n0 = 0; n0 < bsz; n0 += chunk) {
+            int cn = Math.min(chunk, bsz - n0), l = cn * ohw;
+            for (int j = 0; j < cn; j++) {
+                int go = dy.offset + (n0 + j) * outChannels * ohw;
+                for (int o = 0; o < outChannels; o++) System.arraycopy(dy.data, go + o * ohw, ws, stage + o * l + j * ohw, ohw);
+            }
+            if (weightGrad) {
+                gatherCols(saved.data, saved.offset, n0, cn, ws, cols, one);
+                ctx.macs((long) outChannels * ckk * l);
+                Gemm.nt(outChannels, ckk, l, ws, stage, l, ws, cols, l, dw.data, dw.offset, ckk, true);
+            }
+            if (dx == null) continue;
+            ctx.macs((long) ckk * l * outChannels);
+            Gemm.tn(ckk, l, outChannels, w.data, w.offset, ckk, ws, stage, l, ws, cols, l, false);
+            for (int j = 0; j < cn; j++) {
+                int dxo = dx.offset + (n0 + j) * c * hw;
+                if (direct) {
+                    for (int r = 0; r < c; r++) Elementwise.axpy(1f, ws, cols + r * l + j * ohw, dx.data, dxo + r * hw, hw);
+                } else {
+                    for (int r = 0; r < ckk; r++) System.arraycopy(ws, cols + r * l + j * ohw, ws, one + r * ohw, ohw);
+                    Im2col.col2im(ws, one, c, h, wd, k, stride, pad, dx.data, dxo);
+                }
+            }
+        }
+    }
+
     @Override
     public void forward(Tensor y, Tensor[] xs) {
         Tensor x = xs[0];
         float[] xd = x.data, yd = y.data, wdata = w.data, ws = direct ? null : ctx.workspace.data;
         int ohw = oh * ow, hw = h * wd;
-        for (int n = 0; n < bsz; n++) {
+        if (chunk > 1) forwardChunked(x, y);
+        for (int n = 0; chunk == 1 && n < bsz; n++) {
             int xo = x.offset + n * c * hw, yo = y.offset + n * outChannels * ohw;
             if (depthwise) {
                 for (int ch = 0; ch < c; ch++) {
@@ -426,7 +516,8 @@ public final class Conv2d extends Layer {
         boolean lance = compressed();
         if (lance) lanceWeightGrad(dy);
         Tensor dwFull = lance ? null : dw;   // the per-image loops below do dX only when LANCE made dW
-        for (int n = 0; n < bsz; n++) {
+        if (chunk > 1) backwardChunked(dy, dx, dwFull != null);
+        for (int n = 0; chunk == 1 && n < bsz; n++) {
             int go = dy.offset + n * outChannels * ohw;
             int xo = saved != null ? saved.offset + n * c * hw : -1;
             int dxo = dx != null ? dx.offset + n * c * hw : -1;
