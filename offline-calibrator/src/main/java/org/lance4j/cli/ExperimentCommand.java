@@ -1,0 +1,252 @@
+package org.lance4j.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.lance4j.app.AtomicFiles;
+import org.lance4j.app.Charts;
+import org.lance4j.app.FashionMnist;
+import org.lance4j.app.FinetuneExperiment;
+import org.lance4j.app.PaperMemory;
+import org.lance4j.kernel.Vec;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The paper's experiments: {@code finetune} (Table 2's split protocol). */
+@Command(name = "experiment", description = "The paper's experiments: finetune (split protocol, every method) and energy (ε sweep).",
+        subcommands = {ExperimentCommand.Finetune.class})
+final class ExperimentCommand {
+    @Command(name = "finetune", description = "Pretrain on Fashion-MNIST 0-4, fine-tune on 5-9 with bp, lance, hosvd and asi for 2 and 4 layers; "
+            + "results.md, results.csv, results.json and charts in --out.")
+    static final class Finetune implements Callable<Integer> {
+        @Option(names = "--quick", description = "Subsets and 1 fine-tuning epoch: about 15 minutes on 2 cores; still every model and method.")
+        boolean quick;
+
+        @Option(names = "--out", defaultValue = "results/experiment-finetune", description = "Output directory (default ${DEFAULT-VALUE}).")
+        Path out;
+
+        @Option(names = "--models", split = ",", defaultValue = "mobilenetv2,resnet18,mcunet", description = "Models (default ${DEFAULT-VALUE}).")
+        List<String> models;
+
+        @Option(names = "--methods", split = ",", defaultValue = "bp,lance,hosvd,asi", description = "Methods (default ${DEFAULT-VALUE}).")
+        List<String> methods;
+
+        @Option(names = "--layers", split = ",", defaultValue = "2,4", description = "Numbers of trained convolutions (default ${DEFAULT-VALUE}).")
+        List<Integer> layers;
+
+        @Option(names = "--input", defaultValue = "32", description = "Input size (default ${DEFAULT-VALUE}).")
+        int input;
+
+        @Option(names = "--stem", defaultValue = "standard", description = "auto, small or standard (default ${DEFAULT-VALUE}: torchvision's strides).")
+        String stem;
+
+        @Option(names = "--batch", defaultValue = "32", description = "Batch size (default ${DEFAULT-VALUE}).")
+        int batch;
+
+        @Option(names = "--pretrain-images", description = "Pretraining images of classes 0-4 (default: all 30000; --quick 4000).")
+        Integer pretrainImages;
+
+        @Option(names = "--pretrain-epochs", description = "Pretraining epochs (default 3; --quick 2).")
+        Integer pretrainEpochs;
+
+        @Option(names = "--train-images", description = "Fine-tuning images of classes 5-9 (default: all 30000; --quick 2000).")
+        Integer trainImages;
+
+        @Option(names = "--test-images", description = "Test images per split (default: all 5000; --quick 1000).")
+        Integer testImages;
+
+        @Option(names = "--epochs", description = "Fine-tuning epochs (default 2; --quick 1).")
+        Integer epochs;
+
+        @Option(names = "--energy", defaultValue = "0.7", description = "LANCE ε (default ${DEFAULT-VALUE}, the paper's).")
+        double energy;
+
+        @Option(names = "--hosvd-energy", defaultValue = "0.8", description = "HOSVD ε (default ${DEFAULT-VALUE}, the peers').")
+        double hosvdEnergy;
+
+        @Option(names = "--calibration-batches", description = "LANCE calibration batches K (default 100; --quick 10).")
+        Integer calibrationBatches;
+
+        @Option(names = "--seed", defaultValue = "233", description = "Seed (default ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--json", description = "Print exactly one JSON object on stdout.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            FinetuneExperiment.Settings s = new FinetuneExperiment.Settings(models, methods, layers, input, PretrainCommand.stem(stem), batch,
+                    or(pretrainImages, quick ? 4000 : 0), or(pretrainEpochs, quick ? 2 : 3), or(trainImages, quick ? 2000 : 0),
+                    or(testImages, quick ? 1000 : 0), or(epochs, quick ? 1 : 2), energy, hosvdEnergy, or(calibrationBatches, quick ? 10 : 100), seed);
+            long t0 = System.nanoTime();
+            FinetuneExperiment.Result r = FinetuneExperiment.run(s, FashionMnist.cacheRoot().resolve("experiment"), new FinetuneExperiment.Listener() {
+                @Override
+                public void say(String line) {
+                    if (!json) System.err.println(line);
+                }
+
+                @Override
+                public void row(FinetuneExperiment.Row w) {
+                    if (!json) System.err.printf(Locale.ROOT, "  -> accuracy %.4f, activation %s (measured peak %s), step %.1f ms (fwd %.1f, bwd %.1f), angle %.1f°%n",
+                            w.accuracy(), Sizes.human(w.paperBytes()), Sizes.human(w.peakBytes()), w.totalMs(), w.forwardMs(), w.backwardMs(), w.angleDeg());
+                }
+            });
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            String md = report(s, r, quick, seconds);
+            writeAll(out, s, r, md);
+            Map<String, Object> j = json(s, r, quick, seconds);
+            AtomicFiles.writeString(out.resolve("results.json"), com.fasterxml.jackson.jr.ob.JSON.std.asString(j));
+            j.put("out", out.toString());
+            Output.print(json, j, () -> md + "\nwrote " + out.resolve("results.md") + ", results.csv, results.json, memory-vs-accuracy.png, latency.png");
+            return 0;
+        }
+
+        private static int or(Integer v, int d) {
+            return v != null ? v : d;
+        }
+    }
+
+    static FinetuneExperiment.Row find(List<FinetuneExperiment.Row> rows, String model, int layers, String method) {
+        for (FinetuneExperiment.Row r : rows) if (r.model().equals(model) && r.layers() == layers && r.method().equals(method)) return r;
+        return null;
+    }
+
+    static String report(FinetuneExperiment.Settings s, FinetuneExperiment.Result r, boolean quick, double seconds) {
+        StringBuilder md = new StringBuilder("# Fine-tuning experiment: the split protocol (Table 2)\n\n");
+        md.append(String.format(Locale.ROOT, """
+                Pretrained on Fashion-MNIST classes 0-4 (%s images, %d epochs), fine-tuned on classes 5-9 (%s images, %d epoch%s, tested on %s \
+                images) with a new head: the last N convolutions with groups == 1 plus the head, BN frozen, SGD lr 0.05 momentum 0.9 wd 1e-4, \
+                cosine to 0.01·lr, clipping 2.0. Input %d px (%s stem), 3 channels, batch %d. LANCE ε %s calibrated on %d batches of the \
+                fine-tuning data; ASI's ranks from its budget search at LANCE's memory for the same N; HOSVD ε %s every step. \
+                Times are medians of the last epoch's steps, one thread, vector width %s. %s Total %.0f s.
+
+                """, s.pretrainImages() == 0 ? "all" : Integer.toString(s.pretrainImages()), s.pretrainEpochs(),
+                s.trainImages() == 0 ? "all" : Integer.toString(s.trainImages()), s.epochs(), s.epochs() == 1 ? "" : "s",
+                s.testImages() == 0 ? "all" : Integer.toString(s.testImages()), s.input(), s.stem() == null ? "auto" : s.stem() ? "small" : "standard",
+                s.batch(), s.energy(), s.calibrationBatches(), s.hosvdEnergy(), Vec.describe(), quick ? "Run with --quick." : "", seconds));
+        md.append("| model | pretrained acc (0-4) | pretraining s |\n|---|---:|---:|\n");
+        for (FinetuneExperiment.Pretrained p : r.pretrained()) {
+            md.append(String.format(Locale.ROOT, "| %s | %.4f | %s |%n", p.model(), p.accuracy(), p.cached() ? "cached" : String.format(Locale.ROOT, "%.0f", p.seconds())));
+        }
+        md.append("\n| model | N | method | test acc | Δ acc vs bp | activation MiB (paper) | × smaller | measured peak | MMAC fwd | MMAC bwd | fwd ms | bwd ms | opt ms | total ms | angle ° |\n");
+        md.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (FinetuneExperiment.Row w : r.rows()) {
+            FinetuneExperiment.Row bp = find(r.rows(), w.model(), w.layers(), "bp");
+            md.append(String.format(Locale.ROOT, "| %s | %d | %s | %.4f | %s | %.4f | %s | %s | %.1f | %.1f | %.1f | %.1f | %.2f | %.1f | %.1f |%n",
+                    w.model(), w.layers(), w.method(), w.accuracy(), bp == null ? "" : String.format(Locale.ROOT, "%+.2f", 100 * (w.accuracy() - bp.accuracy())),
+                    PaperMemory.mib(w.paperBytes()), bp == null ? "" : String.format(Locale.ROOT, "%.1f", bp.paperBytes() / (double) w.paperBytes()),
+                    Sizes.human(w.peakBytes()), w.macsForward() / 1e6, w.macsBackward() / 1e6, w.forwardMs(), w.backwardMs(), w.optimizerMs(),
+                    w.totalMs(), w.angleDeg()));
+        }
+        md.append("\n## Targets\n\n");
+        for (String t : targets(r.rows())) md.append("- ").append(t).append('\n');
+        md.append("\nCharts: `memory-vs-accuracy.png`, `latency.png`. Data: `results.csv`, `results.json`.\n");
+        return md.toString();
+    }
+
+    /** The issue's targets, each with its measured numbers and MET or MISSED. */
+    static List<String> targets(List<FinetuneExperiment.Row> rows) {
+        List<String> out = new ArrayList<>();
+        for (FinetuneExperiment.Row w : rows) {
+            if (!w.method().equals("lance")) continue;
+            FinetuneExperiment.Row bp = find(rows, w.model(), w.layers(), "bp");
+            if (bp == null) continue;
+            double d = 100 * (w.accuracy() - bp.accuracy()), x = bp.paperBytes() / (double) w.paperBytes();
+            boolean met = d >= -2 && x >= 10;
+            out.add(String.format(Locale.ROOT, "%s, %d layers: LANCE %+.2f points vs bp, %.1f× less activation memory — %s (target: within 2 points at ≥ 10×)%s",
+                    w.model(), w.layers(), d, x, met ? "MET" : "MISSED",
+                    w.model().equals("mobilenetv2") || w.model().equals("resnet18") ? "" : " [not a target model]"));
+        }
+        for (FinetuneExperiment.Row w : rows) {
+            if (!w.method().equals("lance") || w.layers() != 4) continue;
+            FinetuneExperiment.Row bp = find(rows, w.model(), 4, "bp"), ho = find(rows, w.model(), 4, "hosvd");
+            if (bp != null) {
+                out.add(String.format(Locale.ROOT, "%s, 4 layers: LANCE step %.1f ms vs bp %.1f ms (ratio %.2f) — %s (target: LANCE faster)", w.model(),
+                        w.totalMs(), bp.totalMs(), w.totalMs() / bp.totalMs(), w.totalMs() < bp.totalMs() ? "MET" : "MISSED"));
+            }
+            if (bp != null && ho != null) {
+                out.add(String.format(Locale.ROOT, "%s, 4 layers: HOSVD step %.1f ms vs bp %.1f and LANCE %.1f — %s (target: HOSVD slower than both)",
+                        w.model(), ho.totalMs(), bp.totalMs(), w.totalMs(), ho.totalMs() > bp.totalMs() && ho.totalMs() > w.totalMs() ? "MET" : "MISSED"));
+            }
+        }
+        for (FinetuneExperiment.Row w : rows) {
+            if (!w.method().equals("asi")) continue;
+            out.add(String.format(Locale.ROOT, "%s, %d layers: ASI memory %,d bytes vs its budget %,d — %s", w.model(), w.layers(), w.paperBytes(),
+                    w.budgetBytes(), w.paperBytes() <= w.budgetBytes() ? "MET" : "MISSED"));
+        }
+        return out;
+    }
+
+    static void writeAll(Path out, FinetuneExperiment.Settings s, FinetuneExperiment.Result r, String md) throws java.io.IOException {
+        StringBuilder csv = new StringBuilder("model,layers,method,test_accuracy,activation_bytes,activation_mib,peak_backward_bytes,macs_forward,"
+                + "macs_backward,forward_ms,backward_ms,optimizer_ms,total_ms,gradient_angle_deg,asi_budget_bytes,seconds\n");
+        for (FinetuneExperiment.Row w : r.rows()) {
+            csv.append(String.format(Locale.ROOT, "%s,%d,%s,%.4f,%d,%.6f,%d,%d,%d,%.3f,%.3f,%.3f,%.3f,%.3f,%d,%.1f%n", w.model(), w.layers(), w.method(),
+                    w.accuracy(), w.paperBytes(), PaperMemory.mib(w.paperBytes()), w.peakBytes(), w.macsForward(), w.macsBackward(), w.forwardMs(),
+                    w.backwardMs(), w.optimizerMs(), w.totalMs(), w.angleDeg(), w.budgetBytes(), w.seconds()));
+        }
+        AtomicFiles.writeString(out.resolve("results.csv"), csv.toString());
+        AtomicFiles.writeString(out.resolve("results.md"), md);
+        List<Charts.Series> mem = new ArrayList<>();
+        for (String method : s.methods()) {
+            List<FinetuneExperiment.Row> ms = r.rows().stream().filter(w -> w.method().equals(method)).toList();
+            if (ms.isEmpty()) continue;
+            mem.add(new Charts.Series(method, ms.stream().mapToDouble(w -> PaperMemory.mib(w.paperBytes())).toArray(),
+                    ms.stream().mapToDouble(w -> 100 * w.accuracy()).toArray()));
+        }
+        Charts.scatter(out.resolve("memory-vs-accuracy.png"), "Activation memory (paper metric) against test accuracy, every model and N",
+                "activation MiB (log scale)", "test accuracy %", mem, true);
+        List<String> cats = new ArrayList<>();
+        double[] f = new double[r.rows().size()], b = new double[f.length], o = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            FinetuneExperiment.Row w = r.rows().get(i);
+            cats.add(w.model() + " N" + w.layers() + " " + w.method());
+            f[i] = w.forwardMs();
+            b[i] = w.backwardMs();
+            o[i] = w.optimizerMs();
+        }
+        Map<String, double[]> parts = new LinkedHashMap<>();
+        parts.put("forward", f);
+        parts.put("backward", b);
+        parts.put("optimizer", o);
+        Charts.stackedBars(out.resolve("latency.png"), "Step latency breakdown (median ms, batch " + s.batch() + ")", "ms per step", cats, parts);
+    }
+
+    static Map<String, Object> json(FinetuneExperiment.Settings s, FinetuneExperiment.Result r, boolean quick, double seconds) {
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("quick", quick);
+        j.put("input", s.input());
+        j.put("batch", s.batch());
+        j.put("seconds", seconds);
+        List<Map<String, Object>> pre = new ArrayList<>();
+        for (FinetuneExperiment.Pretrained p : r.pretrained()) pre.add(Map.of("model", p.model(), "test_accuracy", p.accuracy()));
+        j.put("pretrained", pre);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (FinetuneExperiment.Row w : r.rows()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("model", w.model());
+            m.put("layers", w.layers());
+            m.put("method", w.method());
+            m.put("test_accuracy", w.accuracy());
+            m.put("activation_mib", PaperMemory.mib(w.paperBytes()));
+            m.put("peak_backward_bytes", w.peakBytes());
+            m.put("flops_per_step", Map.of("forward", 2 * w.macsForward(), "backward", 2 * w.macsBackward()));
+            Map<String, Object> ms = new LinkedHashMap<>();
+            ms.put("forward", w.forwardMs());
+            ms.put("backward", w.backwardMs());
+            ms.put("optimizer", w.optimizerMs());
+            ms.put("total", w.totalMs());
+            m.put("step_ms", ms);
+            m.put("gradient_angle_deg", w.angleDeg());
+            if (w.budgetBytes() >= 0) m.put("asi_budget_bytes", w.budgetBytes());
+            rows.add(m);
+        }
+        j.put("rows", rows);
+        j.put("targets", targets(r.rows()));
+        return j;
+    }
+}
