@@ -23,6 +23,17 @@ public final class Depthwise {
         return 2 * s * s * (hph + 1) * wph + oh * wph;
     }
 
+    /**
+     * Planes whose output is smaller than this many elements take the direct scalar loops: on the
+     * 1×1 to 7×7 planes at the end of MobileNetV2-like nets, splitting into phase planes and running
+     * K² short axpys costs more than the arithmetic (seen as most of a step's profile at 32 px).
+     */
+    static final int PHASED_MIN_OUTPUT = 64;
+
+    private static boolean phased(int h, int w, int k, int s, int p) {
+        return Vec.ENABLED && Im2col.outSize(h, k, s, p) * Im2col.outSize(w, k, s, p) >= PHASED_MIN_OUTPUT;
+    }
+
     private static int ceilDiv(int a, int b) {
         return (a + b - 1) / b;
     }
@@ -30,21 +41,21 @@ public final class Depthwise {
     /** y(OH, OW) = x(H, W) ⋆ w(K, K), overwriting y. */
     public static void forward(float[] x, int xOff, int h, int w, float[] wt, int wOff, int k, int s, int p,
                                float[] y, int yOff, float[] ws, int wsOff) {
-        if (Vec.ENABLED) forwardPhased(x, xOff, h, w, wt, wOff, k, s, p, y, yOff, ws, wsOff);
+        if (phased(h, w, k, s, p)) forwardPhased(x, xOff, h, w, wt, wOff, k, s, p, y, yOff, ws, wsOff);
         else forwardScalar(x, xOff, h, w, wt, wOff, k, s, p, y, yOff);
     }
 
     /** dw(K, K) += Σ dy(OH, OW) · x shifted by each tap. */
     public static void backwardWeight(float[] x, int xOff, int h, int w, float[] dy, int dyOff, int k, int s, int p,
                                       float[] dw, int dwOff, float[] ws, int wsOff) {
-        if (Vec.ENABLED) backwardWeightPhased(x, xOff, h, w, dy, dyOff, k, s, p, dw, dwOff, ws, wsOff);
+        if (phased(h, w, k, s, p)) backwardWeightPhased(x, xOff, h, w, dy, dyOff, k, s, p, dw, dwOff, ws, wsOff);
         else backwardWeightScalar(x, xOff, h, w, dy, dyOff, k, s, p, dw, dwOff);
     }
 
     /** dx(H, W) += transposed convolution of dy(OH, OW) with w(K, K). */
     public static void backwardInput(float[] dy, int dyOff, int h, int w, float[] wt, int wOff, int k, int s, int p,
                                      float[] dx, int dxOff, float[] ws, int wsOff) {
-        if (Vec.ENABLED) backwardInputPhased(dy, dyOff, h, w, wt, wOff, k, s, p, dx, dxOff, ws, wsOff);
+        if (phased(h, w, k, s, p)) backwardInputPhased(dy, dyOff, h, w, wt, wOff, k, s, p, dx, dxOff, ws, wsOff);
         else backwardInputScalar(dy, dyOff, h, w, wt, wOff, k, s, p, dx, dxOff);
     }
 

@@ -120,13 +120,13 @@ public final class FinetuneExperiment {
         return new Result(pre, rows);
     }
 
-    static Dataset limit(Dataset d, int n, long seed) {
+    public static Dataset limit(Dataset d, int n, long seed) {
         if (n <= 0 || n >= d.size()) return d;
         return d.shuffled(seed).range(0, n, ":first" + n);
     }
 
     /** Pretrains on classes 0–4 (or loads the cached model made with the same settings). */
-    private static Models.Loaded pretrained(String name, Settings s, Path cacheDir, Listener l, List<Pretrained> out) throws IOException {
+    public static Models.Loaded pretrained(String name, Settings s, Path cacheDir, Listener l, List<Pretrained> out) throws IOException {
         String key = String.format(Locale.ROOT, "%s-fmnist-0-4-in%d-%s-n%d-e%d-b%d-s%d.l4j", name, s.input(),
                 s.stem() == null ? "auto" : s.stem() ? "small" : "standard", s.pretrainImages(), s.pretrainEpochs(), s.batch(), s.seed());
         Path file = cacheDir.resolve(key);

@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import org.lance4j.app.AtomicFiles;
 import org.lance4j.app.Charts;
 import org.lance4j.app.FashionMnist;
+import org.lance4j.app.EnergyExperiment;
 import org.lance4j.app.FinetuneExperiment;
 import org.lance4j.app.PaperMemory;
 import org.lance4j.kernel.Vec;
@@ -18,13 +19,16 @@ import picocli.CommandLine.Option;
 
 /** The paper's experiments: {@code finetune} (Table 2's split protocol). */
 @Command(name = "experiment", description = "The paper's experiments: finetune (split protocol, every method) and energy (ε sweep).",
-        subcommands = {ExperimentCommand.Finetune.class})
+        subcommands = {ExperimentCommand.Finetune.class, ExperimentCommand.Energy.class})
 final class ExperimentCommand {
     @Command(name = "finetune", description = "Pretrain on Fashion-MNIST 0-4, fine-tune on 5-9 with bp, lance, hosvd and asi for 2 and 4 layers; "
             + "results.md, results.csv, results.json and charts in --out.")
     static final class Finetune implements Callable<Integer> {
         @Option(names = "--quick", description = "Subsets and 1 fine-tuning epoch: about 15 minutes on 2 cores; still every model and method.")
         boolean quick;
+
+        @Option(names = "--cache", description = "Where pretrained models are cached (default: ~/.cache/lance4j/experiment or $LANCE4J_CACHE/experiment).")
+        Path cache;
 
         @Option(names = "--out", defaultValue = "results/experiment-finetune", description = "Output directory (default ${DEFAULT-VALUE}).")
         Path out;
@@ -83,7 +87,7 @@ final class ExperimentCommand {
                     or(pretrainImages, quick ? 4000 : 0), or(pretrainEpochs, quick ? 2 : 3), or(trainImages, quick ? 2000 : 0),
                     or(testImages, quick ? 1000 : 0), or(epochs, quick ? 1 : 2), energy, hosvdEnergy, or(calibrationBatches, quick ? 10 : 100), seed);
             long t0 = System.nanoTime();
-            FinetuneExperiment.Result r = FinetuneExperiment.run(s, FashionMnist.cacheRoot().resolve("experiment"), new FinetuneExperiment.Listener() {
+            FinetuneExperiment.Result r = FinetuneExperiment.run(s, cache != null ? cache : FashionMnist.cacheRoot().resolve("experiment"), new FinetuneExperiment.Listener() {
                 @Override
                 public void say(String line) {
                     if (!json) System.err.println(line);
@@ -107,6 +111,127 @@ final class ExperimentCommand {
 
         private static int or(Integer v, int d) {
             return v != null ? v : d;
+        }
+    }
+
+    @Command(name = "energy", description = "LANCE at ε from 0.5 to 0.95 against full backprop on the split protocol: memory, accuracy, "
+            + "gradient angle; results.md, results.csv, results.json and charts in --out.")
+    static final class Energy implements Callable<Integer> {
+        @Option(names = "--quick", description = "Subsets and 1 fine-tuning epoch (a few minutes).")
+        boolean quick;
+
+        @Option(names = "--cache", description = "Where pretrained models are cached (default: ~/.cache/lance4j/experiment or $LANCE4J_CACHE/experiment).")
+        Path cache;
+
+        @Option(names = "--out", defaultValue = "results/experiment-energy", description = "Output directory (default ${DEFAULT-VALUE}).")
+        Path out;
+
+        @Option(names = "--model", defaultValue = "smallcnn", description = "Model (default ${DEFAULT-VALUE}).", completionCandidates = ModelNames.class)
+        String model;
+
+        @Option(names = "--layers", defaultValue = "2", description = "Trained convolutions (default ${DEFAULT-VALUE}).")
+        int layers;
+
+        @Option(names = "--energies", split = ",", defaultValue = "0.5,0.6,0.7,0.8,0.9,0.95", description = "ε values (default ${DEFAULT-VALUE}).")
+        double[] energies;
+
+        @Option(names = "--input", defaultValue = "28", description = "Input size (default ${DEFAULT-VALUE}).")
+        int input;
+
+        @Option(names = "--stem", defaultValue = "auto", description = "auto, small or standard (default ${DEFAULT-VALUE}).")
+        String stem;
+
+        @Option(names = "--batch", defaultValue = "64", description = "Batch size (default ${DEFAULT-VALUE}).")
+        int batch;
+
+        @Option(names = "--pretrain-images", description = "Pretraining images (default: all; --quick 6000).")
+        Integer pretrainImages;
+
+        @Option(names = "--pretrain-epochs", description = "Pretraining epochs (default 3; --quick 2).")
+        Integer pretrainEpochs;
+
+        @Option(names = "--train-images", description = "Fine-tuning images (default: all; --quick 4000).")
+        Integer trainImages;
+
+        @Option(names = "--test-images", description = "Test images (default: all; --quick 2000).")
+        Integer testImages;
+
+        @Option(names = "--epochs", description = "Fine-tuning epochs (default 2; --quick 1).")
+        Integer epochs;
+
+        @Option(names = "--calibration-batches", description = "Calibration batches (default 100; --quick 20).")
+        Integer calibrationBatches;
+
+        @Option(names = "--seed", defaultValue = "233", description = "Seed (default ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--json", description = "Print exactly one JSON object on stdout.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            for (double e : energies) if (!(e > 0 && e <= 1)) throw new IllegalArgumentException("--energies: each ε must be in (0, 1], got " + e);
+            FinetuneExperiment.Settings s = new FinetuneExperiment.Settings(List.of(model), List.of("lance"), List.of(layers), input,
+                    PretrainCommand.stem(stem), batch, quick && pretrainImages == null ? 6000 : pretrainImages == null ? 0 : pretrainImages,
+                    pretrainEpochs != null ? pretrainEpochs : quick ? 2 : 3, quick && trainImages == null ? 4000 : trainImages == null ? 0 : trainImages,
+                    quick && testImages == null ? 2000 : testImages == null ? 0 : testImages, epochs != null ? epochs : quick ? 1 : 2, 0.7, 0.8,
+                    calibrationBatches != null ? calibrationBatches : quick ? 20 : 100, seed);
+            long t0 = System.nanoTime();
+            EnergyExperiment.Result r = EnergyExperiment.run(s, energies, cache != null ? cache : FashionMnist.cacheRoot().resolve("experiment"), line -> {
+                if (!json) System.err.println(line);
+            });
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            StringBuilder md = new StringBuilder("# Energy sweep: LANCE at each ε against full backprop\n\n");
+            md.append(String.format(Locale.ROOT, "%s at %d px, pretrained on Fashion-MNIST 0-4 (test accuracy %.4f), last %d convolutions + a new head "
+                    + "fine-tuned on 5-9 (%d epoch%s, batch %d, %s training images, %d calibration batches). Angle: between LANCE's weight gradient and "
+                    + "the exact one on a probe batch at the final weights. Total %.0f s.%n%n", model, input, r.pretrained().accuracy(), layers,
+                    s.epochs(), s.epochs() == 1 ? "" : "s", batch, s.trainImages() == 0 ? "all" : Integer.toString(s.trainImages()),
+                    s.calibrationBatches(), seconds));
+            md.append("| ε | ranks (C, H, W) per layer | test acc | Δ vs bp | activation (paper) | × smaller | measured peak | angle ° | step ms |\n");
+            md.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
+            md.append(String.format(Locale.ROOT, "| bp | full | %.4f | | %s | 1.0 | %s | 0 | %.1f |%n", r.bp().accuracy(), Sizes.human(r.bp().paperBytes()),
+                    Sizes.human(r.bp().peakBytes()), r.bp().totalMs()));
+            StringBuilder csv = new StringBuilder("energy,test_accuracy,activation_bytes,peak_backward_bytes,gradient_angle_deg,total_ms,ranks\n");
+            csv.append(String.format(Locale.ROOT, "bp,%.4f,%d,%d,0,%.3f,full%n", r.bp().accuracy(), r.bp().paperBytes(), r.bp().peakBytes(), r.bp().totalMs()));
+            List<Map<String, Object>> pts = new ArrayList<>();
+            for (EnergyExperiment.Point p : r.points()) {
+                StringBuilder rk = new StringBuilder();
+                for (int[] x : p.ranks()) rk.append(rk.length() == 0 ? "" : " ").append(java.util.Arrays.toString(x).replace(" ", ""));
+                md.append(String.format(Locale.ROOT, "| %.2f | %s | %.4f | %+.2f | %s | %.1f | %s | %.1f | %.1f |%n", p.energy(), rk, p.accuracy(),
+                        100 * (p.accuracy() - r.bp().accuracy()), Sizes.human(p.paperBytes()), r.bp().paperBytes() / (double) p.paperBytes(),
+                        Sizes.human(p.peakBytes()), p.angleDeg(), p.totalMs()));
+                csv.append(String.format(Locale.ROOT, "%.2f,%.4f,%d,%d,%.3f,%.3f,%s%n", p.energy(), p.accuracy(), p.paperBytes(), p.peakBytes(),
+                        p.angleDeg(), p.totalMs(), rk));
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("energy", p.energy());
+                m.put("test_accuracy", p.accuracy());
+                m.put("activation_mib", PaperMemory.mib(p.paperBytes()));
+                m.put("peak_backward_bytes", p.peakBytes());
+                m.put("gradient_angle_deg", p.angleDeg());
+                pts.add(m);
+            }
+            md.append("\nCharts: `energy.png` (accuracy and angle), `energy-memory.png`.\n");
+            AtomicFiles.writeString(out.resolve("results.md"), md.toString());
+            AtomicFiles.writeString(out.resolve("results.csv"), csv.toString());
+            double[] x = r.points().stream().mapToDouble(EnergyExperiment.Point::energy).toArray();
+            Charts.lines(out.resolve("energy.png"), "LANCE against ε: accuracy and gradient angle", "energy threshold ε", "% / degrees", List.of(
+                    new Charts.Series("test accuracy %", x, r.points().stream().mapToDouble(p -> 100 * p.accuracy()).toArray()),
+                    new Charts.Series("bp accuracy %", x, r.points().stream().mapToDouble(p -> 100 * r.bp().accuracy()).toArray()),
+                    new Charts.Series("gradient angle °", x, r.points().stream().mapToDouble(EnergyExperiment.Point::angleDeg).toArray())), false);
+            Charts.lines(out.resolve("energy-memory.png"), "LANCE activation memory against ε", "energy threshold ε", "KiB", List.of(
+                    new Charts.Series("paper metric (core + factors)", x, r.points().stream().mapToDouble(p -> p.paperBytes() / 1024.0).toArray()),
+                    new Charts.Series("measured peak (backward-held)", x, r.points().stream().mapToDouble(p -> p.peakBytes() / 1024.0).toArray())), false);
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("model", model);
+            j.put("layers", layers);
+            j.put("bp", Map.of("test_accuracy", r.bp().accuracy(), "activation_mib", PaperMemory.mib(r.bp().paperBytes()),
+                    "peak_backward_bytes", r.bp().peakBytes()));
+            j.put("points", pts);
+            j.put("seconds", seconds);
+            AtomicFiles.writeString(out.resolve("results.json"), com.fasterxml.jackson.jr.ob.JSON.std.asString(j));
+            j.put("out", out.toString());
+            Output.print(json, j, () -> md + "\nwrote " + out.resolve("results.md") + ", results.csv, results.json, energy.png, energy-memory.png");
+            return 0;
         }
     }
 
