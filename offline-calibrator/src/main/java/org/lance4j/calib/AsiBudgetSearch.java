@@ -33,6 +33,22 @@ public final class AsiBudgetSearch {
 
     private AsiBudgetSearch() { }
 
+    /** The bases HOSVD's energy rule gives at ε, cut from a full-energy calibration of the same batch. */
+    static ConvBasis truncate(Calibrator.Layer full, double energy) {
+        ConvBasis b = full.basis();
+        int[] d = {b.b(), b.c(), b.h(), b.w()}, rFull = {b.rB(), b.rC(), b.rH(), b.rW()};
+        float[][] u = {b.uB(), b.uC(), b.uH(), b.uW()};
+        float[][] cut = new float[4][];
+        int[] r = rFull.clone();
+        for (Calibrator.Mode m : full.modes()) {
+            int i = "BCHW".indexOf(m.name());
+            r[i] = Math.min(rFull[i], org.lance4j.linalg.SymmetricEigen.rankForEnergy(m.eigenvalues(), energy));
+            cut[i] = new float[d[i] * r[i]];
+            for (int row = 0; row < d[i]; row++) System.arraycopy(u[i], row * rFull[i], cut[i], row * r[i], r[i]);
+        }
+        return new ConvBasis(d[0], d[1], d[2], d[3], cut[0], cut[0] == null ? d[0] : r[0], cut[1], r[1], cut[2], r[2], cut[3], r[3]);
+    }
+
     public static Result search(Model model, Dataset data, Normalization norm, int layers, int batch, boolean projectBatch, long budgetBytes,
                                 long seed) {
         int nE = ENERGIES.length;
@@ -45,11 +61,11 @@ public final class AsiBudgetSearch {
         long[][] bytes = new long[nodes.size()][nE];
         double[][] err = new double[nodes.size()][nE];
         int[][][] ranks = new int[nodes.size()][nE][];
+        // one decomposition of the probe batch; each ε takes the leading columns its ranks need
+        Map<String, Calibrator.Layer> full = Calibrator.calibrate(model, data, norm, new Calibrator.Settings(layers, 1.0, 1, batch, projectBatch, seed), null);
         for (int e = 0; e < nE; e++) {
-            Map<String, Calibrator.Layer> cal = Calibrator.calibrate(model, data, norm,
-                    new Calibrator.Settings(layers, ENERGIES[e], 1, batch, projectBatch, seed), null);
             Map<String, ConvBasis> bases = new LinkedHashMap<>();
-            cal.forEach((k, v) -> bases.put(k, v.basis()));
+            for (Map.Entry<String, Calibrator.Layer> f : full.entrySet()) bases.put(f.getKey(), truncate(f.getValue(), ENERGIES[e]));
             Map<String, float[]> low = gradients(model, gc.withCompression(bases), loader);
             for (int l = 0; l < nodes.size(); l++) {
                 ConvBasis b = bases.get(nodes.get(l));

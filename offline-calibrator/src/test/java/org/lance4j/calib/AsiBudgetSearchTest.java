@@ -35,4 +35,19 @@ class AsiBudgetSearchTest {
         CalibratorTest.assertOrthonormal(b.uC(), 4, b.rC());
         CalibratorTest.assertOrthonormal(b.uH(), 6, b.rH());
     }
+
+    @Test
+    void truncatingOneFullDecompositionEqualsCalibratingAtEachEnergy() {
+        Dataset d = CalibratorTest.duplicatedChannels(64);
+        var model = CalibratorTest.model();
+        Calibrator.Layer full = Calibrator.calibrate(model, d, d.statistics(), new Calibrator.Settings(1, 1.0, 1, 8, true, 1), null).get("conv");
+        for (double e : AsiBudgetSearch.ENERGIES) {
+            var direct = Calibrator.calibrate(model, d, d.statistics(), new Calibrator.Settings(1, e, 1, 8, true, 1), null).get("conv").basis();
+            var cut = AsiBudgetSearch.truncate(full, e);
+            assertEquals(java.util.List.of(direct.rB(), direct.rC(), direct.rH(), direct.rW()), java.util.List.of(cut.rB(), cut.rC(), cut.rH(), cut.rW()),
+                    "ranks at ε " + e);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(direct.uC(), cut.uC(), "U_C at ε " + e);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(direct.uB(), cut.uB(), "U_B at ε " + e);
+        }
+    }
 }

@@ -114,15 +114,15 @@ class ExperimentCommandsTest {
         Path model = dir.resolve("m.l4j"), basis = dir.resolve("b.l4jb");
         assertEquals(0, CommandsTest.run("pretrain", "--model", "mcunet", "--data", data, "--input", "16", "--epochs", "1", "--batch", "16",
                 "--out", model.toString()).code());
-        CommandsTest.Run c = CommandsTest.run("calibrate", "--model-file", model.toString(), "--data", data, "--layers", "2", "--depthwise",
+        CommandsTest.Run c = CommandsTest.run("calibrate", "--model-file", model.toString(), "--data", data, "--layers", "4", "--depthwise",
                 "--energy", "0.8", "--batches", "2", "--batch", "16", "--out", basis.toString(), "--json");
         assertEquals(0, c.code(), c.err());
         List<?> layers = (List<?>) JSON.std.mapFrom(c.out().strip()).get("layers");
-        assertTrue(layers.size() > 2, "the depthwise convolutions after the first of the last 2 are calibrated too: " + layers.size());
-        CommandsTest.Run f = CommandsTest.run("finetune", "--model-file", model.toString(), "--data", data, "--method", "lance", "--layers", "2",
+        assertTrue(layers.size() > 4, "the depthwise convolutions after the first of the last 4 are calibrated too: " + layers.size());
+        CommandsTest.Run f = CommandsTest.run("finetune", "--model-file", model.toString(), "--data", data, "--method", "lance", "--layers", "4",
                 "--depthwise", "--basis", basis.toString(), "--epochs", "1", "--batch", "16", "--json");
         assertEquals(0, f.code(), f.err());
-        CommandsTest.Run without = CommandsTest.run("finetune", "--model-file", model.toString(), "--data", data, "--method", "lance", "--layers", "2",
+        CommandsTest.Run without = CommandsTest.run("finetune", "--model-file", model.toString(), "--data", data, "--method", "lance", "--layers", "4",
                 "--basis", basis.toString(), "--epochs", "1", "--batch", "16");
         assertEquals(1, without.code());
         assertTrue(without.err().contains("calibrate with the same --layers"), without.err());
