@@ -81,17 +81,7 @@ public final class LatencyBench {
                     if (i == s.warmup()) t.timer().reset();
                     t.step(loader.images(), 0, loader.batchShape(), loader.labels(), 0);
                 }
-                long paper = switch (method) {
-                    case "bp" -> PaperMemory.bytes(model.spec(), s.batch(), n);
-                    case "hosvd" -> {
-                        long b = 0;
-                        for (String node : TrainableRule.regularConvs(model.spec())) {
-                            if (g.trainedNodes().contains(node)) b += ((org.lance4j.nn.Conv2d) g.layer(node)).compressedBytesMax();
-                        }
-                        yield b;
-                    }
-                    default -> PaperMemory.compressedBytes(bases);
-                };
+                long paper = FineTune.paperBytes(model, g, fc);
                 StepTimer tm = t.timer();
                 Point p = new Point(method, n, tm.medianMs(StepTimer.Part.FORWARD), tm.medianMs(StepTimer.Part.BACKWARD),
                         tm.medianMs(StepTimer.Part.OPTIMIZER), tm.medianTotalMs(), paper, g.held().peakBytes(), g.macsForward(), g.macsBackward());
