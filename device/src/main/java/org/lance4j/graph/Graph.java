@@ -52,7 +52,7 @@ public final class Graph {
      * @param inputGradient   also compute the gradient of the input (gradient checks, attribution)
      * @param output          the node whose output is the graph's output (null: the last node); nodes it
      *                        does not depend on (other tasks' heads) are not run, planned or trained
-     * @param compression     bases by conv node name (empty: every trained layer keeps its input in full)
+     * @param compression     bases by conv or linear node name (empty: every trained layer keeps its input in full)
      * @param subspaceIteration the bases are ASI's: refreshed from every batch by one subspace iteration
      *                        (false: LANCE's, fixed)
      * @param hosvdEnergy     &gt; 0: HOSVD — every trained convolution without a basis decomposes each mode of
@@ -207,7 +207,14 @@ public final class Graph {
         long heldF = 0, heldI = 0, ws = 0, residentF = 0;
         for (String nm : cfg.compression().keySet()) {
             boolean conv = nodes.stream().anyMatch(x -> x.name().equals(nm) && x.layer() instanceof LayerSpec.Conv);
-            if (!conv) throw new IllegalArgumentException("a LANCE basis names '" + nm + "', which is not a convolution of this graph");
+            boolean linear = nodes.stream().anyMatch(x -> x.name().equals(nm) && x.layer() instanceof LayerSpec.Linear);
+            if (!conv && !linear) {
+                throw new IllegalArgumentException("a LANCE basis names '" + nm + "', which is not a convolution or linear layer of this graph");
+            }
+            if (linear && cfg.subspaceIteration()) {
+                throw new IllegalArgumentException("a basis names the linear layer '" + nm + "', but ASI compresses convolutions only; "
+                        + "calibrate --method asi without --head");
+            }
         }
         for (int i = 0; i < n; i++) {
             ModelSpec.Node node = nodes.get(i);
@@ -333,7 +340,8 @@ public final class Graph {
         } else if (l instanceof LayerSpec.Flatten) {
             return new Flatten(nm);
         } else if (l instanceof LayerSpec.Linear lin) {
-            return new Linear(nm, lin.out(), value(nm, "weight"), value(nm, "bias"), grad(nm, "weight", train), grad(nm, "bias", train));
+            return new Linear(nm, lin.out(), value(nm, "weight"), value(nm, "bias"), grad(nm, "weight", train), grad(nm, "bias", train),
+                    cfg.compression().get(nm));
         } else if (l instanceof LayerSpec.Dropout d) {
             return new Dropout(nm, d.p());
         }

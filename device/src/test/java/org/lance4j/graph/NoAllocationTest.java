@@ -75,8 +75,11 @@ class NoAllocationTest {
         org.lance4j.compress.ConvBasis basis = new org.lance4j.compress.ConvBasis(8, 8, 10, 10,
                 org.lance4j.compress.LanceConvTest.orthonormal(8, 4, r), 4, org.lance4j.compress.LanceConvTest.orthonormal(8, 3, r), 3,
                 org.lance4j.compress.LanceConvTest.orthonormal(10, 5, r), 5, org.lance4j.compress.LanceConvTest.orthonormal(10, 6, r), 6);
+        org.lance4j.compress.ConvBasis head = new org.lance4j.compress.ConvBasis(8, 400, 1, 1,   // fc's input (8, 16·5·5)
+                org.lance4j.compress.LanceConvTest.orthonormal(8, 3, r), 3, org.lance4j.compress.LanceConvTest.orthonormal(400, 12, r), 12,
+                new float[] {1}, 1, new float[] {1}, 1);
         assertStepAllocatesNothing(Graph.Config.train(8, TrainableRule.lastConvs(1)).withFrozenBatchNorm()
-                .withCompression(java.util.Map.of("pw", basis)), "LANCE on the last conv");
+                .withCompression(java.util.Map.of("pw", basis, "fc", head)), "LANCE on the last conv and the head");
     }
 
     @Test

@@ -29,8 +29,10 @@ public final class Calibrator {
     /**
      * @param projectBatch also fix a basis for the batch mode (LANCE's published code does; DESIGN.md leaves it open)
      * @param depthwise    also calibrate the depthwise convolutions among the trained ones ({@link TrainableRule#withDepthwise})
+     * @param head         also calibrate the classifier head's input (LANCE for the linear layer: modes B and F)
      */
-    public record Settings(int layers, double energy, int batches, int batch, boolean projectBatch, long seed, boolean depthwise) {
+    public record Settings(int layers, double energy, int batches, int batch, boolean projectBatch, long seed, boolean depthwise,
+                           boolean head) {
         public Settings {
             if (layers < 1) throw new IllegalArgumentException("--layers must be ≥ 1, got " + layers);
             if (!(energy > 0 && energy <= 1)) throw new IllegalArgumentException("--energy must be in (0, 1], got " + energy);
@@ -40,7 +42,18 @@ public final class Calibrator {
 
         /** The paper's selection: the last N convolutions with groups == 1 only. */
         public Settings(int layers, double energy, int batches, int batch, boolean projectBatch, long seed) {
-            this(layers, energy, batches, batch, projectBatch, seed, false);
+            this(layers, energy, batches, batch, projectBatch, seed, false, false);
+        }
+
+        public Settings(int layers, double energy, int batches, int batch, boolean projectBatch, long seed, boolean depthwise) {
+            this(layers, energy, batches, batch, projectBatch, seed, depthwise, false);
+        }
+
+        /** Every layer these settings calibrate: {@link #convs} and, with {@code head}, the classifier head(s). */
+        public List<String> calibrated(ModelSpec spec) {
+            List<String> out = convs(spec);
+            if (head) out.addAll(spec.heads());
+            return out;
         }
 
         /** The trained convolutions these settings select, in definition order. */
@@ -64,8 +77,14 @@ public final class Calibrator {
             return 4L * basis.coreSize();
         }
 
+        /** A linear layer's 1 × 1 "spatial" factors are not kept (the runtime holds U_F and U_B only). */
         public long factorBytes() {
-            return 4L * basis.factorSize();
+            return 4L * (basis.factorSize() - (linear() ? 2 : 0));
+        }
+
+        /** Calibrated for a linear layer (modes B and F). */
+        public boolean linear() {
+            return modes.stream().anyMatch(m -> m.name().equals("F"));
         }
 
         public long fullBytes() {
@@ -82,15 +101,16 @@ public final class Calibrator {
 
     public static Map<String, Layer> calibrate(Model model, Dataset data, Normalization norm, Settings s, Listener l) {
         ModelSpec spec = model.spec();
-        List<String> chosen = s.convs(spec);   // refuses --layers beyond the model's convolutions
+        List<String> chosen = s.calibrated(spec);   // refuses --layers beyond the model's convolutions
         Graph g = Graph.plan(model, Graph.Config.inference(s.batch()));
         Map<String, float[][]> grams = new LinkedHashMap<>();     // per layer: gB, gC, gH, gW of one batch (float)
         Map<String, double[][]> sums = new LinkedHashMap<>();     // per layer: Σ over batches (double)
         Map<String, Shape> shapes = new LinkedHashMap<>();
         for (String node : chosen) {
             ModelSpec.Node n = spec.nodes().stream().filter(x -> x.name().equals(node)).findFirst().orElseThrow();
-            if (!(n.layer() instanceof LayerSpec.Conv)) throw new IllegalStateException(node);
             Shape in = spec.shape(n.inputs().get(0)).withBatchPrefix(s.batch());
+            if (n.layer() instanceof LayerSpec.Linear) in = Shape.of(s.batch(), in.perItem(), 1, 1);   // modes B, F
+            else if (!(n.layer() instanceof LayerSpec.Conv)) throw new IllegalStateException(node);
             shapes.put(node, in);
             int[] d = in.dims();
             float[][] gf = new float[4][];
@@ -116,9 +136,10 @@ public final class Calibrator {
             if (l != null) l.batch(k + 1, s.batches());
         }
         Map<String, Layer> out = new LinkedHashMap<>();
-        String[] names = {"B", "C", "H", "W"};
         for (String node : chosen) {
             int[] d = shapes.get(node).dims();
+            boolean linear = spec.nodes().stream().anyMatch(x -> x.name().equals(node) && x.layer() instanceof LayerSpec.Linear);
+            String[] names = linear ? new String[] {"B", "F"} : new String[] {"B", "C", "H", "W"};
             double[][] gd = sums.get(node);
             List<Mode> modes = new ArrayList<>();
             float[][] u = new float[4][];
@@ -126,6 +147,11 @@ public final class Calibrator {
             for (int m = 0; m < 4; m++) {
                 if (m == 0 && !s.projectBatch()) {
                     r[0] = d[0];
+                    continue;
+                }
+                if (linear && m >= 2) {   // the 1 × 1 "spatial" modes of a linear input: identity
+                    r[m] = 1;
+                    u[m] = new float[] {1};
                     continue;
                 }
                 double[] mean = gd[m].clone();

@@ -44,6 +44,10 @@ final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--depthwise", description = "Also calibrate the depthwise convolutions among the trained ones (finetune --depthwise).")
     boolean depthwise;
 
+    @Option(names = "--head", description = "Also calibrate the classifier head's input: LANCE then compresses the linear layer too "
+            + "(its input is often the largest one kept; finetune reads this from the basis file).")
+    boolean head;
+
     @Option(names = "--method", defaultValue = "lance", description = "lance (energy ranks, calibrated bases) or asi (ranks by a budget search; default ${DEFAULT-VALUE}).")
     String method;
 
@@ -65,11 +69,12 @@ final class CalibrateCommand implements Callable<Integer> {
         switch (method) {
             case "lance" -> {
                 if (budget != null) throw new IllegalArgumentException("--budget goes with --method asi; LANCE's ranks come from --energy");
-                r = run(modelFile, data, new Calibrator.Settings(layers, energy, batches, batch, projectBatch, seed, depthwise), out, json);
+                r = run(modelFile, data, new Calibrator.Settings(layers, energy, batches, batch, projectBatch, seed, depthwise, head), out, json);
             }
             case "asi" -> {
                 if (budget == null) throw new IllegalArgumentException("--method asi needs --budget SIZE (the memory its ranks must fit)");
                 if (depthwise) throw new IllegalArgumentException("--depthwise is for --method lance; ASI's budget search covers groups == 1 convolutions");
+                if (head) throw new IllegalArgumentException("--head is for --method lance; ASI compresses convolutions only");
                 r = runAsi(modelFile, data, layers, batch, projectBatch, Sizes.parse("--budget", budget), seed, out);
             }
             default -> throw new IllegalArgumentException("--method " + method + ": use lance or asi");
@@ -143,6 +148,7 @@ final class CalibrateCommand implements Callable<Integer> {
         settings.put("project_batch", s.projectBatch() ? "1" : "0");
         settings.put("layers", Integer.toString(s.layers()));
         settings.put("depthwise", s.depthwise() ? "1" : "0");
+        settings.put("head", s.head() ? "1" : "0");
         settings.put("data", data);
         settings.put("model_file", modelFile.toString());
         settings.put("method", "lance");

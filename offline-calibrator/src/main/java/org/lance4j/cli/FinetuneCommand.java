@@ -141,8 +141,9 @@ final class FinetuneCommand implements Callable<Integer> {
                     throw new IllegalArgumentException(basis + " was made by calibrate --method " + made + "; use --method " + made
                             + " or calibrate again with --method " + method);
                 }
-                java.util.List<String> want = new org.lance4j.calib.Calibrator.Settings(layers, 0.5, 1, batch, false, seed, depthwise)
-                        .convs(pre.model().spec());
+                boolean head = "1".equals(c.settings().get("head"));   // the basis file says whether the head is compressed
+                java.util.List<String> want = new org.lance4j.calib.Calibrator.Settings(layers, 0.5, 1, batch, false, seed, depthwise, head)
+                        .calibrated(pre.model().spec());
                 if (!c.layers().keySet().equals(new java.util.LinkedHashSet<>(want))) {
                     throw new IllegalArgumentException(basis + " holds bases for " + c.layers().keySet() + " but --layers " + layers
                             + (depthwise ? " --depthwise" : "") + " trains " + want + "; calibrate with the same --layers"

@@ -127,4 +127,46 @@ class ExperimentCommandsTest {
         assertEquals(1, without.code());
         assertTrue(without.err().contains("calibrate with the same --layers"), without.err());
     }
+
+    @Test
+    void headCompressionCutsTheMeasuredPeakByExactlyTheHeadInputLessItsCore(@TempDir Path dir) throws Exception {
+        String data = CommandsTest.bars(dir);
+        Path model = dir.resolve("m.l4j"), convs = dir.resolve("c.l4jb"), head = dir.resolve("h.l4jb");
+        assertEquals(0, CommandsTest.run("pretrain", "--model", "smallcnn", "--data", data, "--input", "16", "--epochs", "1", "--batch", "16",
+                "--out", model.toString()).code());
+        String[] calib = {"calibrate", "--model-file", model.toString(), "--data", data, "--layers", "1", "--energy", "0.8", "--batches", "2",
+            "--batch", "16", "--json", "--out"};
+        CommandsTest.Run c = CommandsTest.run(cat(calib, convs.toString()));
+        assertEquals(0, c.code(), c.err());
+        CommandsTest.Run h = CommandsTest.run(cat(calib, head.toString(), "--head"));
+        assertEquals(0, h.code(), h.err());
+        List<?> layers = (List<?>) JSON.std.mapFrom(h.out().strip()).get("layers");
+        assertEquals(2, layers.size(), "the last conv and the head");
+        Map<?, ?> fc = (Map<?, ?>) layers.get(1);
+        List<?> modes = (List<?>) fc.get("modes");
+        assertEquals(1, modes.size(), "the head's one projected mode (batch unprojected): " + modes);
+        assertEquals("F", ((Map<?, ?>) modes.get(0)).get("mode"));
+        int f = ((Number) ((Map<?, ?>) modes.get(0)).get("size")).intValue(), rF = ((Number) ((Map<?, ?>) modes.get(0)).get("rank")).intValue();
+        assertTrue(rF < f, "rank " + rF + " of " + f);
+        String[] ft = {"finetune", "--model-file", model.toString(), "--data", data, "--method", "lance", "--layers", "1", "--epochs", "1",
+            "--batch", "16", "--json", "--basis"};
+        CommandsTest.Run a = CommandsTest.run(cat(ft, convs.toString())), b = CommandsTest.run(cat(ft, head.toString()));
+        assertEquals(0, a.code(), a.err());
+        assertEquals(0, b.code(), b.err());
+        long peakA = ((Number) JSON.std.mapFrom(a.out().strip()).get("peak_backward_bytes")).longValue();
+        long peakB = ((Number) JSON.std.mapFrom(b.out().strip()).get("peak_backward_bytes")).longValue();
+        // the head's full input (16, F) is replaced by its core (16, r_F) and U_F (F, r_F)
+        assertEquals(4L * (16L * f - 16L * rF - (long) f * rF), peakA - peakB, "peak " + peakA + " → " + peakB);
+        CommandsTest.Run asi = CommandsTest.run("calibrate", "--model-file", model.toString(), "--data", data, "--layers", "1", "--method", "asi",
+                "--budget", "4KiB", "--head", "--batch", "16", "--out", dir.resolve("x.l4jb").toString());
+        assertEquals(1, asi.code());
+        assertTrue(asi.err().contains("--head is for --method lance"), asi.err());
+        assertTrue(!Files.exists(dir.resolve("x.l4jb")), "nothing written");
+    }
+
+    static String[] cat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
 }
