@@ -9,12 +9,12 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.lance4j.app.AtomicFiles;
 import org.lance4j.app.Charts;
-import org.lance4j.app.FashionMnist;
 import org.lance4j.app.EnergyExperiment;
 import org.lance4j.app.FinetuneExperiment;
 import org.lance4j.app.PaperMemory;
 import org.lance4j.kernel.Vec;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The paper's experiments: {@code finetune} (Table 2's split protocol). */
@@ -22,13 +22,14 @@ import picocli.CommandLine.Option;
         subcommands = {ExperimentCommand.Finetune.class, ExperimentCommand.Energy.class})
 final class ExperimentCommand {
     @Command(name = "finetune", description = "Pretrain on Fashion-MNIST 0-4, fine-tune on 5-9 with bp, lance, hosvd and asi for 2 and 4 layers; "
-            + "results.md, results.csv, results.json and charts in --out.")
+            + "results.md, results.csv, results.json and charts in --out. --quick: 4000 pretraining images × 2 epochs, 2000 fine-tuning "
+            + "images × 1 epoch, 1000 test images, K = 10; within 15 minutes on 2 cores.")
     static final class Finetune implements Callable<Integer> {
-        @Option(names = "--quick", description = "Subsets and 1 fine-tuning epoch: about 15 minutes on 2 cores; still every model and method.")
-        boolean quick;
+        /** --quick: 4000 pretraining images × 2 epochs, 2000 fine-tuning images × 1 epoch, 1000 test images, K = 10. */
+        static final ProtocolOptions.Quick QUICK = new ProtocolOptions.Quick(4000, 2, 2000, 1000, 1, 10);
 
-        @Option(names = "--cache", description = "Where pretrained models are cached (default: ~/.cache/lance4j/experiment or $LANCE4J_CACHE/experiment).")
-        Path cache;
+        @Mixin
+        ProtocolOptions p;
 
         @Option(names = "--out", defaultValue = "results/experiment-finetune", description = "Output directory (default ${DEFAULT-VALUE}).")
         Path out;
@@ -51,20 +52,10 @@ final class ExperimentCommand {
         @Option(names = "--batch", defaultValue = "32", description = "Batch size (default ${DEFAULT-VALUE}).")
         int batch;
 
-        @Option(names = "--pretrain-images", description = "Pretraining images of classes 0-4 (default: all 30000; --quick 4000).")
-        Integer pretrainImages;
 
-        @Option(names = "--pretrain-epochs", description = "Pretraining epochs (default 3; --quick 2).")
-        Integer pretrainEpochs;
 
-        @Option(names = "--train-images", description = "Fine-tuning images of classes 5-9 (default: all 30000; --quick 2000).")
-        Integer trainImages;
 
-        @Option(names = "--test-images", description = "Test images per split (default: all 5000; --quick 1000).")
-        Integer testImages;
 
-        @Option(names = "--epochs", description = "Fine-tuning epochs (default 2; --quick 1).")
-        Integer epochs;
 
         @Option(names = "--energy", defaultValue = "0.7", description = "LANCE ε (default ${DEFAULT-VALUE}, the paper's).")
         double energy;
@@ -72,22 +63,17 @@ final class ExperimentCommand {
         @Option(names = "--hosvd-energy", defaultValue = "0.8", description = "HOSVD ε (default ${DEFAULT-VALUE}, the peers').")
         double hosvdEnergy;
 
-        @Option(names = "--calibration-batches", description = "LANCE calibration batches K (default 100; --quick 10).")
-        Integer calibrationBatches;
 
-        @Option(names = "--seed", defaultValue = "233", description = "Seed (default ${DEFAULT-VALUE}).")
-        long seed;
 
-        @Option(names = "--json", description = "Print exactly one JSON object on stdout.")
-        boolean json;
 
         @Override
         public Integer call() throws Exception {
+            ProtocolOptions.Quick q = p.resolve(QUICK);
+            boolean quick = p.quick, json = p.json;
             FinetuneExperiment.Settings s = new FinetuneExperiment.Settings(models, methods, layers, input, PretrainCommand.stem(stem), batch,
-                    or(pretrainImages, quick ? 4000 : 0), or(pretrainEpochs, quick ? 2 : 3), or(trainImages, quick ? 2000 : 0),
-                    or(testImages, quick ? 1000 : 0), or(epochs, quick ? 1 : 2), energy, hosvdEnergy, or(calibrationBatches, quick ? 10 : 100), seed);
+                    q.pretrainImages(), q.pretrainEpochs(), q.trainImages(), q.testImages(), q.epochs(), energy, hosvdEnergy, q.calibrationBatches(), p.seed);
             long t0 = System.nanoTime();
-            FinetuneExperiment.Result r = FinetuneExperiment.run(s, cache != null ? cache : FashionMnist.cacheRoot().resolve("experiment"), new FinetuneExperiment.Listener() {
+            FinetuneExperiment.Result r = FinetuneExperiment.run(s, p.cacheDir(), new FinetuneExperiment.Listener() {
                 @Override
                 public void say(String line) {
                     if (!json) System.err.println(line);
@@ -108,20 +94,17 @@ final class ExperimentCommand {
             Output.print(json, j, () -> md + "\nwrote " + out.resolve("results.md") + ", results.csv, results.json, memory-vs-accuracy.png, latency.png");
             return 0;
         }
-
-        private static int or(Integer v, int d) {
-            return v != null ? v : d;
-        }
     }
 
     @Command(name = "energy", description = "LANCE at ε from 0.5 to 0.95 against full backprop on the split protocol: memory, accuracy, "
-            + "gradient angle; results.md, results.csv, results.json and charts in --out.")
+            + "gradient angle; results.md, results.csv, results.json and charts in --out. --quick: 6000 pretraining images × 2 epochs, "
+            + "4000 fine-tuning images × 1 epoch, 2000 test images, K = 20.")
     static final class Energy implements Callable<Integer> {
-        @Option(names = "--quick", description = "Subsets and 1 fine-tuning epoch (a few minutes).")
-        boolean quick;
+        /** --quick: 6000 pretraining images × 2 epochs, 4000 fine-tuning images × 1 epoch, 2000 test images, K = 20. */
+        static final ProtocolOptions.Quick QUICK = new ProtocolOptions.Quick(6000, 2, 4000, 2000, 1, 20);
 
-        @Option(names = "--cache", description = "Where pretrained models are cached (default: ~/.cache/lance4j/experiment or $LANCE4J_CACHE/experiment).")
-        Path cache;
+        @Mixin
+        ProtocolOptions p;
 
         @Option(names = "--out", defaultValue = "results/experiment-energy", description = "Output directory (default ${DEFAULT-VALUE}).")
         Path out;
@@ -144,40 +127,24 @@ final class ExperimentCommand {
         @Option(names = "--batch", defaultValue = "64", description = "Batch size (default ${DEFAULT-VALUE}).")
         int batch;
 
-        @Option(names = "--pretrain-images", description = "Pretraining images (default: all; --quick 6000).")
-        Integer pretrainImages;
 
-        @Option(names = "--pretrain-epochs", description = "Pretraining epochs (default 3; --quick 2).")
-        Integer pretrainEpochs;
 
-        @Option(names = "--train-images", description = "Fine-tuning images (default: all; --quick 4000).")
-        Integer trainImages;
 
-        @Option(names = "--test-images", description = "Test images (default: all; --quick 2000).")
-        Integer testImages;
 
-        @Option(names = "--epochs", description = "Fine-tuning epochs (default 2; --quick 1).")
-        Integer epochs;
 
-        @Option(names = "--calibration-batches", description = "Calibration batches (default 100; --quick 20).")
-        Integer calibrationBatches;
 
-        @Option(names = "--seed", defaultValue = "233", description = "Seed (default ${DEFAULT-VALUE}).")
-        long seed;
 
-        @Option(names = "--json", description = "Print exactly one JSON object on stdout.")
-        boolean json;
 
         @Override
         public Integer call() throws Exception {
             for (double e : energies) if (!(e > 0 && e <= 1)) throw new IllegalArgumentException("--energies: each ε must be in (0, 1], got " + e);
+            ProtocolOptions.Quick q = p.resolve(QUICK);
+            boolean json = p.json;
             FinetuneExperiment.Settings s = new FinetuneExperiment.Settings(List.of(model), List.of("lance"), List.of(layers), input,
-                    PretrainCommand.stem(stem), batch, quick && pretrainImages == null ? 6000 : pretrainImages == null ? 0 : pretrainImages,
-                    pretrainEpochs != null ? pretrainEpochs : quick ? 2 : 3, quick && trainImages == null ? 4000 : trainImages == null ? 0 : trainImages,
-                    quick && testImages == null ? 2000 : testImages == null ? 0 : testImages, epochs != null ? epochs : quick ? 1 : 2, 0.7, 0.8,
-                    calibrationBatches != null ? calibrationBatches : quick ? 20 : 100, seed);
+                    PretrainCommand.stem(stem), batch, q.pretrainImages(), q.pretrainEpochs(), q.trainImages(), q.testImages(), q.epochs(), 0.7, 0.8,
+                    q.calibrationBatches(), p.seed);
             long t0 = System.nanoTime();
-            EnergyExperiment.Result r = EnergyExperiment.run(s, energies, cache != null ? cache : FashionMnist.cacheRoot().resolve("experiment"), line -> {
+            EnergyExperiment.Result r = EnergyExperiment.run(s, energies, p.cacheDir(), line -> {
                 if (!json) System.err.println(line);
             });
             double seconds = (System.nanoTime() - t0) / 1e9;

@@ -7,8 +7,9 @@ import picocli.CommandLine.Command;
  * The desktop command line behind {@code ./lance4j}. Every command prints a human summary, or with
  * {@code --json} exactly one JSON object on stdout (logs go to stderr). Commands of later milestones
  * (demo, pretrain, calibrate, finetune, …) are added as they land; until then they are absent.
+ * {@code --help} and {@code --version} are inherited by every subcommand.
  */
-@Command(name = "lance4j", mixinStandardHelpOptions = true, versionProvider = Lance4j.Version.class,
+@Command(name = "lance4j", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, versionProvider = Lance4j.Version.class,
         description = "On-device CNN training with LANCE low-rank activation compression.",
         subcommands = {DemoCommand.class, PretrainCommand.class, EvaluateCommand.class, CalibrateCommand.class, FinetuneCommand.class,
             MemoryCommand.class, InfoCommand.class, BenchCommand.class, ExperimentCommand.class,

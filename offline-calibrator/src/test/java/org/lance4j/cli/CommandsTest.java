@@ -188,6 +188,18 @@ class CommandsTest {
     }
 
     @Test
+    void everySubcommandHasHelp() {
+        for (String[] cmd : new String[][] {{"calibrate"}, {"finetune"}, {"experiment", "finetune"}, {"experiment", "energy"}, {"bench", "latency"}}) {
+            String[] args = java.util.Arrays.copyOf(cmd, cmd.length + 1);
+            args[cmd.length] = "--help";
+            Run r = run(args);
+            assertEquals(0, r.code, String.join(" ", args) + ": " + r.err);
+            assertTrue(r.out.contains("Usage: lance4j " + String.join(" ", cmd)), r.out);
+        }
+        assertTrue(run("calibrate", "--help").out.contains("--head"));
+    }
+
+    @Test
     void memoryCountsThePaperMetricAndMeasuresThePeak() throws Exception {
         Run m = run("memory", "--model", "resnet18", "--input", "32", "--batch", "8", "--layers", "2", "--json");
         assertEquals(0, m.code, m.err);
