@@ -15,20 +15,29 @@ public final class ModeOps {
         gram(x, off, b, c, h, w, gB, gC, gH, gW, 0);
     }
 
-    /** As {@link #gram(float[], int, int, int, int, int, float[], float[], float[], float[])}, each Gram at gOff in its array. */
+    /**
+     * As {@link #gram(float[], int, int, int, int, int, float[], float[], float[], float[])}, each Gram at gOff in its array.
+     * gW is one GEMM over all rows (the tensor is a (B·C·H, W) matrix); gC is one GEMM when planes are
+     * 1 × 1 (then X is (B, C)); gH of one-row planes is a sum of squares — small planes would otherwise
+     * cost a kernel call per image or per plane (a 3,136-wide linear input: 64 calls of an
+     * inner-dimension-1 product per batch).
+     */
     public static void gram(float[] x, int off, int b, int c, int h, int w, float[] gB, float[] gC, float[] gH, float[] gW, int gOff) {
         int chw = c * h * w, hw = h * w;
         if (gB != null) Gemm.nt(b, b, chw, x, off, chw, x, off, chw, gB, gOff, b, true);
-        if (gC == null && gH == null && gW == null) return;
-        for (int n = 0; n < b; n++) {
-            if (gC != null) Gemm.nt(c, c, hw, x, off + n * chw, hw, x, off + n * chw, hw, gC, gOff, c, true);
-            if (gH == null && gW == null) continue;
-            for (int ch = 0; ch < c; ch++) {
-                int p = off + n * chw + ch * hw;
-                if (gH != null) Gemm.nt(h, h, w, x, p, w, x, p, w, gH, gOff, h, true);
-                if (gW != null) Gemm.tn(w, w, h, x, p, w, x, p, w, gW, gOff, w, true);
-            }
+        if (gW != null) Gemm.tn(w, w, b * c * h, x, off, w, x, off, w, gW, gOff, w, true);
+        if (gC != null) {
+            if (hw == 1) Gemm.tn(c, c, b, x, off, c, x, off, c, gC, gOff, c, true);
+            else for (int n = 0; n < b; n++) Gemm.nt(c, c, hw, x, off + n * chw, hw, x, off + n * chw, hw, gC, gOff, c, true);
         }
+        if (gH == null) return;
+        if (h == 1) {
+            double s = 0;
+            for (int i = 0; i < b * chw; i++) s += (double) x[off + i] * x[off + i];
+            gH[gOff] += (float) s;
+            return;
+        }
+        for (int p = off, end = off + b * chw; p < end; p += hw) Gemm.nt(h, h, w, x, p, w, x, p, w, gH, gOff, h, true);
     }
 
     /**

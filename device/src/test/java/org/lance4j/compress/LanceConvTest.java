@@ -219,21 +219,30 @@ public class LanceConvTest {
 
     @Test
     void modeGramsMatchTheirDefinition() {
-        Setup s = setup(CASES[0], 7, false);
-        int B = 2, C = 3, H = 6, W = 5;
-        float[] gB = new float[B * B], gC = new float[C * C], gH = new float[H * H], gW = new float[W * W];
-        ModeOps.gram(s.x, 0, B, C, H, W, gB, gC, gH, gW);
-        float[][] got = {gB, gC, gH, gW};
-        int[] d = {B, C, H, W};
+        // odd shapes, 1 × 1 planes (linear heads, the last layers at 32 px), one-row and one-column planes
+        int[][] shapes = {{2, 3, 6, 5}, {5, 7, 1, 1}, {3, 4, 1, 6}, {2, 3, 5, 1}, {1, 9, 2, 2}, {4, 2, 9, 11}};
         int checked = 0;
-        for (int mode = 0; mode < 4; mode++) {
-            double[] exact = modeGram(s.x, d, mode);
-            float[] ref = new float[exact.length];
-            for (int i = 0; i < exact.length; i++) ref[i] = (float) exact[i];
-            Assert.close("Gram of mode " + mode, ref, got[mode], 1e-4, 1e-5);
-            checked++;
+        SplittableRandom r = new SplittableRandom(7);
+        for (int[] d : shapes) {
+            int n = d[0] * d[1] * d[2] * d[3];
+            float[] x = new float[n + 3];   // at an offset, to catch a dropped one
+            for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+            float[][] got = new float[4][];
+            for (int m = 0; m < 4; m++) {
+                got[m] = new float[d[m] * d[m]];
+                java.util.Arrays.fill(got[m], 1f);   // gram accumulates: the expected value is 1 + the Gram
+            }
+            ModeOps.gram(x, 3, d[0], d[1], d[2], d[3], got[0], got[1], got[2], got[3]);
+            float[] xs = java.util.Arrays.copyOfRange(x, 3, x.length);
+            for (int mode = 0; mode < 4; mode++) {
+                double[] exact = modeGram(xs, d, mode);
+                float[] ref = new float[exact.length];
+                for (int i = 0; i < exact.length; i++) ref[i] = (float) (1 + exact[i]);
+                Assert.close("Gram of mode " + mode + " of " + java.util.Arrays.toString(d), ref, got[mode], 1e-4, 1e-5);
+                checked++;
+            }
         }
-        assertEquals(4, checked, "modes compared");
+        assertEquals(4 * shapes.length, checked, "modes compared");
     }
 
     @Test

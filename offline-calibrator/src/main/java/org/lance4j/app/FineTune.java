@@ -101,7 +101,8 @@ public final class FineTune {
 
     /**
      * Activation memory by the paper metric: bp counts each trained convolution's input in full, LANCE
-     * and ASI their cores and factors, HOSVD the most core + factors one of its steps held.
+     * and ASI their cores and factors, HOSVD the most core + factors one of its steps held — trained
+     * convolutions only (the head is not counted, compressed or not).
      */
     public static long paperBytes(Model model, Graph g, Config c) {
         if (c.hosvdEnergy() > 0) {
@@ -109,7 +110,11 @@ public final class FineTune {
             for (String conv : trainedConvs(model, g)) paper += ((org.lance4j.nn.Conv2d) g.layer(conv)).compressedBytesMax();
             return paper;
         }
-        return c.bases().isEmpty() ? PaperMemory.bytes(model.spec(), c.batch(), trainedConvs(model, g)) : PaperMemory.compressedBytes(c.bases());
+        if (c.bases().isEmpty()) return PaperMemory.bytes(model.spec(), c.batch(), trainedConvs(model, g));
+        // convolutions only, as for bp: a compressed head (calibrate --head) shows in the measured peak
+        java.util.Map<String, org.lance4j.compress.ConvBasis> convs = new java.util.LinkedHashMap<>(c.bases());
+        convs.keySet().retainAll(trainedConvs(model, g));
+        return PaperMemory.compressedBytes(convs);
     }
 
     /** The convolutions a graph trains (regular and depthwise), in definition order. */

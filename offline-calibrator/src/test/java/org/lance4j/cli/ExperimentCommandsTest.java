@@ -157,6 +157,8 @@ class ExperimentCommandsTest {
         long peakB = ((Number) JSON.std.mapFrom(b.out().strip()).get("peak_backward_bytes")).longValue();
         // the head's full input (16, F) is replaced by its core (16, r_F) and U_F (F, r_F)
         assertEquals(4L * (16L * f - 16L * rF - (long) f * rF), peakA - peakB, "peak " + peakA + " → " + peakB);
+        assertEquals(JSON.std.mapFrom(a.out().strip()).get("activation_bytes"), JSON.std.mapFrom(b.out().strip()).get("activation_bytes"),
+                "the paper metric counts the trained convolutions only, with or without a compressed head");
         CommandsTest.Run asi = CommandsTest.run("calibrate", "--model-file", model.toString(), "--data", data, "--layers", "1", "--method", "asi",
                 "--budget", "4KiB", "--head", "--batch", "16", "--out", dir.resolve("x.l4jb").toString());
         assertEquals(1, asi.code());
