@@ -19,9 +19,9 @@ import org.lance4j.train.Trainer;
 
 /**
  * Step latency against the number of trained layers (the paper times this on a Raspberry Pi): for
- * each method and each N in 1..max, plan the fine-tuning graph of the last N convolutions plus the
- * head, run warm-up steps, then time forward, backward and optimizer over real batches and keep the
- * medians. LANCE's bases come from one calibration of the last max convolutions (a layer's bases do
+ * each N in 1..max, plan every method's fine-tuning graph of the last N convolutions plus the head,
+ * run warm-up steps, then time forward, backward and optimizer over real batches with the methods'
+ * steps interleaved (one step of each in turn, the same batch), and keep the medians. LANCE's bases come from one calibration of the last max convolutions (a layer's bases do
  * not depend on N); ASI starts from the same bases (so it has LANCE's ranks and memory) and refreshes
  * them every step; HOSVD decomposes every step at its own energy.
  */
@@ -63,32 +63,43 @@ public final class LatencyBench {
         List<Point> out = new ArrayList<>();
         BatchLoader loader = new BatchLoader(data, norm, s.batch(), true, BatchLoader.Augment.NONE, s.seed());
         float[] weights = model.storage().clone();
-        for (String method : s.methods()) {
-            for (int n = 1; n <= max; n++) {
+        int k = s.methods().size();
+        for (int n = 1; n <= max; n++) {
+            // every method's graph for this N side by side; steps interleaved round-robin, so a slow spell of a
+            // shared machine hits all methods alike instead of whichever ran then
+            Graph[] graphs = new Graph[k];
+            Trainer[] trainers = new Trainer[k];
+            FineTune.Config[] configs = new FineTune.Config[k];
+            for (int m = 0; m < k; m++) {
+                String method = s.methods().get(m);
                 Map<String, ConvBasis> bases = new LinkedHashMap<>();
                 if (method.equals("lance") || method.equals("asi")) {
                     for (String node : order.subList(order.size() - n, order.size())) bases.put(node, all.get(node));
                 }
-                FineTune.Config fc = new FineTune.Config(n, 1, s.batch(), Long.MAX_VALUE, s.seed(), bases, method.equals("asi"),
+                configs[m] = new FineTune.Config(n, 1, s.batch(), Long.MAX_VALUE, s.seed(), bases, method.equals("asi"),
                         method.equals("hosvd") ? s.hosvdEnergy() : 0);
-                Graph g = Graph.plan(model, FineTune.graphConfig(fc));
-                // the paper's recipe, so the optimizer's time is real; the weights are restored after each point
-                Sgd sgd = new Sgd(g, new SgdConfig(0.05f, 0.9f, 1e-4f, false, 2.0f, 0, 0.01f));
-                Trainer t = new Trainer(g, sgd, s.steps());
-                for (int i = 0; i < s.warmup() + s.steps(); i++) {
-                    if (!loader.hasNext()) loader.startEpoch();
-                    loader.next();
-                    if (i == s.warmup()) t.timer().reset();
-                    t.step(loader.images(), 0, loader.batchShape(), loader.labels(), 0);
+                graphs[m] = Graph.plan(model, FineTune.graphConfig(configs[m]));
+                // the paper's recipe, so the optimizer's time is real; the weights are restored after each N
+                trainers[m] = new Trainer(graphs[m], new Sgd(graphs[m], new SgdConfig(0.05f, 0.9f, 1e-4f, false, 2.0f, 0, 0.01f)), s.steps());
+            }
+            for (int i = 0; i < s.warmup() + s.steps(); i++) {
+                if (!loader.hasNext()) loader.startEpoch();
+                loader.next();
+                for (int m = 0; m < k; m++) {
+                    if (i == s.warmup()) trainers[m].timer().reset();
+                    trainers[m].step(loader.images(), 0, loader.batchShape(), loader.labels(), 0);
                 }
-                long paper = FineTune.paperBytes(model, g, fc);
-                StepTimer tm = t.timer();
-                Point p = new Point(method, n, tm.medianMs(StepTimer.Part.FORWARD), tm.medianMs(StepTimer.Part.BACKWARD),
-                        tm.medianMs(StepTimer.Part.OPTIMIZER), tm.medianTotalMs(), paper, g.held().peakBytes(), g.macsForward(), g.macsBackward());
+            }
+            for (int m = 0; m < k; m++) {
+                StepTimer tm = trainers[m].timer();
+                Graph g = graphs[m];
+                Point p = new Point(s.methods().get(m), n, tm.medianMs(StepTimer.Part.FORWARD), tm.medianMs(StepTimer.Part.BACKWARD),
+                        tm.medianMs(StepTimer.Part.OPTIMIZER), tm.medianTotalMs(), FineTune.paperBytes(model, g, configs[m]), g.held().peakBytes(),
+                        g.macsForward(), g.macsBackward());
                 out.add(p);
-                System.arraycopy(weights, 0, model.storage(), 0, weights.length);
                 if (l != null) l.point(p);
             }
+            System.arraycopy(weights, 0, model.storage(), 0, weights.length);
         }
         return out;
     }
