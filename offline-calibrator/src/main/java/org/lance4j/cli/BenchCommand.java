@@ -148,7 +148,7 @@ final class BenchCommand {
                     "ms", bwd, false);
             StringBuilder md = new StringBuilder();
             md.append("# Step latency against trained layers\n\n");
-            md.append(String.format(Locale.ROOT, "Model: %s. Batch %d; medians of %d timed steps after %d warm-up steps. LANCE ε %s "
+            md.append(String.format(Locale.ROOT, "Model: %s. Batch %d; medians of %d timed steps after %d warm-up steps, the methods' steps interleaved on the same batches. LANCE ε %s "
                     + "(ASI starts from LANCE's bases and ranks), HOSVD ε %s. Vector width: %s. %d cores available; one thread.%n%n",
                     what, s.batch(), s.steps(), s.warmup(), s.energy(), s.hosvdEnergy(), Vec.describe(), Runtime.getRuntime().availableProcessors()));
             md.append("| method | layers | forward ms | backward ms | optimizer ms | total ms | activation (paper) | measured peak |\n");
