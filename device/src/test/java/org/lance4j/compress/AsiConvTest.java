@@ -9,6 +9,7 @@ import org.lance4j.graph.TrainableRule;
 import org.lance4j.nn.Conv2d;
 import org.lance4j.tensor.Tensor;
 import org.lance4j.testutil.Assert;
+import org.lance4j.testutil.Steps;
 
 /**
  * ASI's store: before projecting, each factor takes one warm-started subspace iteration on the batch,
@@ -42,12 +43,7 @@ class AsiConvTest {
     static Graph step(LanceConvTest.Setup s, boolean asi) {
         Graph.Config cfg = Graph.Config.train(s.c()[7], TrainableRule.all());
         if (asi) cfg = cfg.withCompression(Map.of("conv", s.basis())).withSubspaceIteration();
-        Graph g = Graph.plan(s.model(), cfg);
-        g.input().copyFrom(s.x(), 0);
-        g.zeroGrads();
-        g.forwardTraining();
-        g.outputGrad().copyFrom(s.g(), 0);
-        g.backward();
+        Graph g = Steps.withOutputGrad(Graph.plan(s.model(), cfg), s.x(), s.g());
         return g;
     }
 
@@ -84,11 +80,7 @@ class AsiConvTest {
         Graph a = Graph.plan(low.model(), Graph.Config.train(3, TrainableRule.all()).withCompression(Map.of("conv", low.basis()))
                 .withSubspaceIteration());
         for (int t = 0; t < 5; t++) {
-            a.input().copyFrom(low.x(), 0);
-            a.zeroGrads();
-            a.forwardTraining();
-            a.outputGrad().copyFrom(low.g(), 0);
-            a.backward();
+            Steps.withOutputGrad(a, low.x(), low.g());
         }
         Conv2d layer = (Conv2d) a.layer("conv");
         for (char m : new char[] {'B', 'C', 'H', 'W'}) {

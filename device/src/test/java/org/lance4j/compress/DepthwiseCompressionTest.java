@@ -12,6 +12,7 @@ import org.lance4j.graph.ModelSpec;
 import org.lance4j.graph.SpecBuilder;
 import org.lance4j.graph.TrainableRule;
 import org.lance4j.testutil.Assert;
+import org.lance4j.testutil.Steps;
 
 /**
  * Compressed stores on depthwise convolutions: channels are expanded (X̃ = U_C · T) before the
@@ -48,12 +49,7 @@ class DepthwiseCompressionTest {
     }
 
     static float[] grad(Setup s, Graph.Config cfg) {
-        Graph g = Graph.plan(s.model, cfg);
-        g.input().copyFrom(s.x, 0);
-        g.zeroGrads();
-        g.forwardTraining();
-        g.outputGrad().copyFrom(s.g, 0);
-        g.backward();
+        Graph g = Steps.withOutputGrad(Graph.plan(s.model, cfg), s.x, s.g);
         return g.gradOf(s.model.param("conv.weight")).toArray();
     }
 

@@ -9,6 +9,7 @@ import org.lance4j.graph.TrainableRule;
 import org.lance4j.linalg.SymmetricEigen;
 import org.lance4j.nn.Conv2d;
 import org.lance4j.testutil.Assert;
+import org.lance4j.testutil.Steps;
 
 /**
  * HOSVD's store: every step, each of the four modes is decomposed from the batch's Gram and kept at
@@ -33,12 +34,7 @@ class HosvdConvTest {
     static Graph step(LanceConvTest.Setup s, double energy) {
         Graph.Config cfg = Graph.Config.train(s.c()[7], TrainableRule.all());
         if (energy > 0) cfg = cfg.withHosvd(energy);
-        Graph g = Graph.plan(s.model(), cfg);
-        g.input().copyFrom(s.x(), 0);
-        g.zeroGrads();
-        g.forwardTraining();
-        g.outputGrad().copyFrom(s.g(), 0);
-        g.backward();
+        Graph g = Steps.withOutputGrad(Graph.plan(s.model(), cfg), s.x(), s.g());
         return g;
     }
 

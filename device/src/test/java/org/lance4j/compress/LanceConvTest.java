@@ -15,6 +15,7 @@ import org.lance4j.graph.SpecBuilder;
 import org.lance4j.graph.TrainableRule;
 import org.lance4j.kernel.ModeOps;
 import org.lance4j.testutil.Assert;
+import org.lance4j.testutil.Steps;
 
 /**
  * The LANCE store of a convolution: its weight gradient, taken from the core without rebuilding X,
@@ -80,12 +81,7 @@ public class LanceConvTest {
     static float[] weightGrad(Setup s, boolean lance, Graph[] graphOut) {
         Graph.Config cfg = Graph.Config.train(s.c[7], TrainableRule.all());
         if (lance) cfg = cfg.withCompression(Map.of("conv", s.basis));
-        Graph g = Graph.plan(s.model, cfg);
-        g.input().copyFrom(s.x, 0);
-        g.zeroGrads();
-        g.forwardTraining();
-        g.outputGrad().copyFrom(s.g, 0);
-        g.backward();
+        Graph g = Steps.withOutputGrad(Graph.plan(s.model, cfg), s.x, s.g);
         if (graphOut != null) graphOut[0] = g;
         return g.gradOf(s.model.param("conv.weight")).toArray();
     }

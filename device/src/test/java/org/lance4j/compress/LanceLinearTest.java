@@ -14,6 +14,7 @@ import org.lance4j.graph.ModelSpec;
 import org.lance4j.graph.SpecBuilder;
 import org.lance4j.graph.TrainableRule;
 import org.lance4j.testutil.Assert;
+import org.lance4j.testutil.Steps;
 
 /**
  * The LANCE store of a linear layer: dW from the core S = U_Bᵀ X U_F equals, for any ranks and with or
@@ -53,12 +54,7 @@ class LanceLinearTest {
     static float[][] grads(Setup s, boolean lance, Graph[] out) {
         Graph.Config cfg = Graph.Config.train(s.c[2], TrainableRule.all()).withInputGradient();
         if (lance) cfg = cfg.withCompression(Map.of("fc", s.basis));
-        Graph g = Graph.plan(s.model, cfg);
-        g.input().copyFrom(s.x, 0);
-        g.zeroGrads();
-        g.forwardTraining();
-        g.outputGrad().copyFrom(s.g, 0);
-        g.backward();
+        Graph g = Steps.withOutputGrad(Graph.plan(s.model, cfg), s.x, s.g);
         if (out != null) out[0] = g;
         return new float[][] {g.gradOf(s.model.param("fc.weight")).toArray(), g.gradOf(s.model.param("fc.bias")).toArray(),
                 g.inputGrad().toArray()};
