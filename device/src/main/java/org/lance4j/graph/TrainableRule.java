@@ -24,6 +24,11 @@ public record TrainableRule(Kind kind, int lastConvs, boolean includeDepthwise, 
         return new TrainableRule(Kind.ALL, 0, true, true);
     }
 
+    /** Every parameter except BatchNorm's (continual learning after the first task: BN is frozen). */
+    public static TrainableRule allButBatchNorm() {
+        return new TrainableRule(Kind.ALL, 0, true, false);
+    }
+
     public static TrainableRule none() {
         return new TrainableRule(Kind.NONE, 0, false, false);
     }
@@ -55,7 +60,10 @@ public record TrainableRule(Kind kind, int lastConvs, boolean includeDepthwise, 
         switch (kind) {
             case NONE -> { }
             case ALL -> {
-                for (ModelSpec.Node n : spec.nodes()) if (!n.layer().params(spec.inputShapes(n)).isEmpty()) out.add(n.name());
+                for (ModelSpec.Node n : spec.nodes()) {
+                    if (!includeBatchNorm && n.layer() instanceof LayerSpec.BatchNorm) continue;
+                    if (!n.layer().params(spec.inputShapes(n)).isEmpty()) out.add(n.name());
+                }
             }
             case LAST_CONVS -> {
                 List<String> convs = regularConvs(spec);

@@ -25,6 +25,10 @@ import org.lance4j.tensor.Tensor;
  * weight-gradient convolution in the reduced channel space (Z, (O, r_C, K, K)), and expand with U_C:
  * dW = Z ×_C U_C. The factors live in the backward-held arena for the life of the graph.
  *
+ * <p>With an unfolded basis ({@link ConvBasis#unfolded}, the continual-learning layout) the modes are those of
+ * the im2col columns (B, C·K·K, L): the core is S_b = U_Cᵀ col(X_b) U_L per image (mixed by U_B when the
+ * batch is projected), and dW = (Σ_b dY_b U_L S_bᵀ) U_Cᵀ — every row of it lies in the span of U_C.
+ *
  * <p>The same core and chain serve two more stores: ASI (the factors take one warm-started subspace
  * iteration on each batch before projecting, ranks fixed) and HOSVD (no basis: each batch's four modes
  * are decomposed and ranked by energy, and that step's factors are held with its core).
@@ -109,7 +113,23 @@ public final class Conv2d extends Layer {
         depthwise = groups == c && outChannels == c && groups > 1;
         direct = k == 1 && stride == 1 && pad == 0;
         chunk = groups == 1 ? Math.max(1, Math.min(bsz, CHUNK_COLUMNS / (oh * ow))) : 1;
-        if (basis != null) {
+        if (basis != null && basis.unfolded()) {
+            if (!trainParams) throw new IllegalArgumentException(name + ": a LANCE basis was given but the layer is not trained");
+            if (groups != 1) throw new IllegalArgumentException(name + ": an unfolded (continual-learning) basis needs groups = 1, not " + groups);
+            if (basis.b() != bsz || basis.c() != ckk || basis.h() != oh * ow) {
+                throw new IllegalArgumentException(name + ": unfolded basis made for columns (" + basis.b() + ", " + basis.c() + ", " + basis.h()
+                        + ") but the layer's are (" + bsz + ", " + ckk + ", " + oh * ow + "); calibrate again for this batch size and input");
+            }
+            if (basis.projectsBatch()) uB = new Tensor(name + ".U_B", Shape.of(bsz, basis.rB()), null, 0);
+            uC = new Tensor(name + ".U_in", Shape.of(ckk, basis.rC()), null, 0);
+            uH = new Tensor(name + ".U_L", Shape.of(oh * ow, basis.rH()), null, 0);
+            core = new Tensor(name + ".core", Shape.of(basis.rB(), basis.rC(), basis.rH()), null, 0);
+            factors = new Tensor[] {uB, uC, uH, null};
+            rB = basis.rB();
+            rC = basis.rC();
+            rH = basis.rH();
+            rW = 1;
+        } else if (basis != null) {
             if (!trainParams) throw new IllegalArgumentException(name + ": a LANCE basis was given but the layer is not trained");
             if (groups != 1 && !depthwise) {
                 throw new IllegalArgumentException(name + ": compressed stores support regular and depthwise convolutions, not groups="
@@ -186,7 +206,7 @@ public final class Conv2d extends Layer {
 
     @Override
     public long residentFloats() {
-        return basis != null ? basis.factorSize() : 0;
+        return basis != null ? basis.heldFactorSize() : 0;
     }
 
     @Override
@@ -195,7 +215,11 @@ public final class Conv2d extends Layer {
         if (uB != null) resident(uB, basis.uB());
         resident(uC, basis.uC());
         resident(uH, basis.uH());
-        resident(uW, basis.uW());
+        if (uW != null) resident(uW, basis.uW());
+    }
+
+    private boolean unfolded() {
+        return basis != null && basis.unfolded();
     }
 
     private void resident(Tensor view, float[] values) {
@@ -233,6 +257,14 @@ public final class Conv2d extends Layer {
             return Math.max(Math.max(own, eig), Math.max(proj, lanceWorkspace(bsz, c, h)));
         }
         if (basis == null) return own;
+        if (unfolded()) {
+            // forward: col (C·K·K, L), U_Cᵀ col (r_C, L), S_b (r_C, r_L) when the batch is mixed;
+            // backward: Z (O, r_C), dY_j U_L (O, r_L), dY mixed by U_B (O, L)
+            long l = (long) oh * ow;
+            long fwd = ckk * l + rC * l + (uB != null ? (long) rC * rH : 0);
+            long bwd = (long) outChannels * rC + (long) outChannels * rH + (uB != null ? outChannels * l : 0);
+            return Math.max(own, Math.max(fwd, bwd));
+        }
         long proj = ModeOps.projectWorkspace(bsz, c, h, basis.rC(), basis.rH(), basis.rW(), basis.projectsBatch());
         long asi = 0;
         if (subspaceIteration) {   // one mode at a time: its Gram (D, D) and G·U (D, r), or the unfolding (D, N), Aᵀ U (N, r) and A Aᵀ U (D, r)
@@ -369,6 +401,10 @@ public final class Conv2d extends Layer {
         if (keeping() && trainParams) {
             if (compressed()) {
                 // after the convolution: the workspace is free again
+                if (unfolded()) {
+                    projectUnfolded(x);
+                    return;
+                }
                 if (subspaceIteration) refreshFactors(x);
                 if (hosvd()) decompose(x);
                 ctx.held.reserve(core, rB * rC * rH * rW, name);
@@ -383,6 +419,55 @@ public final class Conv2d extends Layer {
                 saved.copyFrom(x);
             }
         }
+    }
+
+    /** Unfolded store: core (r_B or B, r_C, r_L) ← per image S_b = U_Cᵀ col(X_b) U_L, mixed by U_B when projected. */
+    private void projectUnfolded(Tensor x) {
+        int l = oh * ow, hw = h * wd, plane = rC * rH;
+        float[] ws = ctx.workspace.data;
+        int col = ctx.workspace.offset, t = col + ckk * l, s = t + rC * l;   // (C·K·K, L), (r_C, L), (r_C, r_L)
+        ctx.held.reserve(core, rB * plane, name);
+        long held = (long) rB * plane + (uB != null ? (long) bsz * rB : 0) + (long) ckk * rC + (long) l * rH;
+        if (held > maxCompressedFloats) maxCompressedFloats = held;
+        if (uB != null) java.util.Arrays.fill(core.data, core.offset, core.offset + rB * plane, 0f);
+        for (int n = 0; n < bsz; n++) {
+            Im2col.im2col(x.data, x.offset + n * c * hw, c, h, wd, k, stride, pad, ws, col);
+            ctx.macs((long) rC * l * ckk + (long) rC * rH * l);
+            Gemm.tn(rC, l, ckk, uC.data, uC.offset, rC, ws, col, l, ws, t, l, false);
+            if (uB == null) {
+                Gemm.nn(rC, rH, l, ws, t, l, uH.data, uH.offset, rH, core.data, core.offset + n * plane, rH, false);
+            } else {
+                Gemm.nn(rC, rH, l, ws, t, l, uH.data, uH.offset, rH, ws, s, rH, false);
+                ctx.macs((long) rB * plane);
+                for (int j = 0; j < rB; j++) {
+                    Elementwise.axpy(uB.data[uB.offset + n * rB + j], ws, s, core.data, core.offset + j * plane, plane);
+                }
+            }
+        }
+    }
+
+    /** Unfolded store: dW (O, C·K·K) += (Σ_j dY_j U_L S_jᵀ) U_Cᵀ, dY_j = Σ_b U_B[b, j] dY_b when the batch is projected. */
+    private void unfoldedWeightGrad(Tensor dy) {
+        int l = oh * ow, plane = rC * rH, ol = outChannels * l;
+        float[] ws = ctx.workspace.data;
+        int z = ctx.workspace.offset, gu = z + outChannels * rC, gj = gu + outChannels * rH;   // (O, r_C), (O, r_L), (O, L)
+        java.util.Arrays.fill(ws, z, z + outChannels * rC, 0f);
+        for (int j = 0; j < rB; j++) {
+            float[] g = dy.data;
+            int go = dy.offset + j * ol;
+            if (uB != null) {
+                java.util.Arrays.fill(ws, gj, gj + ol, 0f);
+                ctx.macs((long) bsz * ol);
+                for (int n = 0; n < bsz; n++) Elementwise.axpy(uB.data[uB.offset + n * rB + j], dy.data, dy.offset + n * ol, ws, gj, ol);
+                g = ws;
+                go = gj;
+            }
+            ctx.macs((long) outChannels * rH * l + (long) outChannels * rC * rH);
+            Gemm.nn(outChannels, rH, l, g, go, l, uH.data, uH.offset, rH, ws, gu, rH, false);
+            Gemm.nt(outChannels, rC, rH, ws, gu, rH, core.data, core.offset + j * plane, rH, ws, z, rC, true);
+        }
+        ctx.macs((long) outChannels * ckk * rC);
+        Gemm.nt(outChannels, ckk, rC, ws, z, rC, uC.data, uC.offset, rC, dw.data, dw.offset, ckk, true);
     }
 
     /**
@@ -542,7 +627,8 @@ public final class Conv2d extends Layer {
         if (db != null) Reduce.channelSum(dy.data, dy.offset, bsz, outChannels, ohw, db.data, db.offset, true);
         float[] gd = dy.data, wdata = w.data;
         boolean lance = compressed();
-        if (lance) lanceWeightGrad(dy);
+        if (lance && unfolded()) unfoldedWeightGrad(dy);
+        else if (lance) lanceWeightGrad(dy);
         Tensor dwFull = lance ? null : dw;   // the per-image loops below do dX only when LANCE made dW
         if (chunk > 1) backwardChunked(dy, dx, dwFull != null);
         for (int n = 0; chunk == 1 && n < bsz; n++) {

@@ -11,11 +11,18 @@ public final class Trainer {
     private final Graph graph;
     private final Sgd sgd;
     private final StepTimer timer;
+    private final GradientProjection projection;   // GPM, or null
 
     public Trainer(Graph graph, Sgd sgd, int timerWindow) {
+        this(graph, sgd, timerWindow, null);
+    }
+
+    /** @param projection GPM: applied to the weight gradients after backward, before the update (null: none) */
+    public Trainer(Graph graph, Sgd sgd, int timerWindow, GradientProjection projection) {
         this.graph = graph;
         this.sgd = sgd;
         this.timer = new StepTimer(timerWindow);
+        this.projection = projection;
     }
 
     /** @return the mean loss of the batch before the update */
@@ -27,6 +34,7 @@ public final class Trainer {
         double loss = graph.lossAndGrad(labels, labelOff);
         long t1 = System.nanoTime();
         graph.backward();
+        if (projection != null) projection.apply();
         long t2 = System.nanoTime();
         sgd.step();
         long t3 = System.nanoTime();

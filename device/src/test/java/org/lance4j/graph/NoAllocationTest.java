@@ -45,9 +45,14 @@ class NoAllocationTest {
     }
 
     private static void assertStepAllocatesNothing(Graph.Config cfg, String what) {
+        assertStepAllocatesNothing(cfg, what, g -> null);
+    }
+
+    private static void assertStepAllocatesNothing(Graph.Config cfg, String what,
+                                                   java.util.function.Function<Graph, org.lance4j.train.GradientProjection> projection) {
         Model m = Model.initialized(everyLayer(), 3);
         Graph g = Graph.plan(m, cfg);
-        Trainer t = new Trainer(g, new Sgd(g, SgdConfig.paperFineTuning(10)), 16);
+        Trainer t = new Trainer(g, new Sgd(g, SgdConfig.paperFineTuning(10)), 16, projection.apply(g));
         Rnd r = new Rnd(4);
         Shape shape = g.input().shape;
         float[] images = r.uniform(shape.size());
@@ -80,6 +85,23 @@ class NoAllocationTest {
                 new float[] {1}, 1, new float[] {1}, 1);
         assertStepAllocatesNothing(Graph.Config.train(8, TrainableRule.lastConvs(1)).withFrozenBatchNorm()
                 .withCompression(java.util.Map.of("pw", basis, "fc", head)), "LANCE on the last conv and the head");
+    }
+
+    @Test
+    void continualLearningStepsAllocateNothing() {
+        // LANCE-CL: unfolded bases on c1 (columns 27 × 400) and c2 (72 × 400), a head basis; GPM: memories projected every step
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        org.lance4j.compress.ConvBasis c1 = new org.lance4j.compress.ConvBasis(8, 27, 400, 1, null, 0,
+                org.lance4j.compress.LanceConvTest.orthonormal(27, 9, r), 9, org.lance4j.compress.LanceConvTest.orthonormal(400, 11, r), 11,
+                new float[] {1}, 1, true);
+        org.lance4j.compress.ConvBasis c2 = new org.lance4j.compress.ConvBasis(8, 72, 400, 1, org.lance4j.compress.LanceConvTest.orthonormal(8, 5, r), 5,
+                org.lance4j.compress.LanceConvTest.orthonormal(72, 13, r), 13, org.lance4j.compress.LanceConvTest.orthonormal(400, 7, r), 7,
+                new float[] {1}, 1, true);
+        Graph.Config cfg = Graph.Config.train(8, TrainableRule.allButBatchNorm());
+        assertStepAllocatesNothing(cfg.withCompression(java.util.Map.of("c1", c1, "c2", c2)), "LANCE-CL (unfolded bases, BN frozen)");
+        assertStepAllocatesNothing(cfg, "GPM", g -> new org.lance4j.train.GradientProjection(g, java.util.Map.of(
+                "c1", org.lance4j.compress.LanceConvTest.orthonormal(27, 6, r), "pw", org.lance4j.compress.LanceConvTest.orthonormal(8, 3, r),
+                "fc", org.lance4j.compress.LanceConvTest.orthonormal(400, 20, r))));
     }
 
     @Test
