@@ -88,16 +88,23 @@ final class BinaryIO {
      */
     static void readHeader(DataInputStream in, String magic, int version, String where, String kind, String writer, String olderFix)
             throws IOException {
+        readHeader(in, magic, version, version, where, kind, writer, olderFix);
+    }
+
+    /** As {@link #readHeader}, accepting versions oldest..newest; returns the file's version. */
+    static int readHeader(DataInputStream in, String magic, int oldest, int version, String where, String kind, String writer, String olderFix)
+            throws IOException {
         byte[] m = new byte[magic.length()];
         in.readFully(m);
         if (!java.util.Arrays.equals(m, magic.getBytes(StandardCharsets.US_ASCII))) {
             throw new FileFormatException(where + ": not a lance4j " + kind + " file (wrong magic); give a file written by " + writer);
         }
         int v = in.readInt();
-        if (v != version) {
+        if (v < oldest || v > version) {
             throw new FileFormatException(where + ": " + kind + " file format " + v + " is not supported by this lance4j (it reads " + version
                     + ")" + (v > version ? "; upgrade lance4j" : olderFix));
         }
+        return v;
     }
 
     static void writeString(DataOutputStream out, String s) throws IOException {

@@ -18,13 +18,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lance4j.compress.ConvBasis;
 import org.lance4j.compress.LanceConvTest;
+import org.lance4j.compress.SubspaceMemory;
 import org.lance4j.graph.Model;
 
 /**
- * Round trip, the golden version-1 basis file (it must keep loading), refusal of a basis made for
- * another model or batch size, and of damaged files. The golden file pairs with the golden model
- * file (model-v1.l4j); regenerate only on a format change, keeping the old one:
- * {@code java -cp device/target/classes:device/target/test-classes org.lance4j.io.BasisFileTest OUT}.
+ * Round trip (tensor and unfolded layouts, continual-learning memories kept or skipped), the golden
+ * version-1 and version-2 basis files (they must keep loading), refusal of a basis made for another model
+ * or batch size, and of damaged files. The golden files pair with the golden model file (model-v1.l4j);
+ * write a new one only on a format change, keeping the old ones:
+ * {@code java -cp device/target/classes:device/target/test-classes org.lance4j.io.BasisFileTest src/test/resources/golden/basis-v2.l4jb}.
  */
 class BasisFileTest {
     static Map<String, ConvBasis> bases(long seed, boolean batch) {
@@ -43,9 +45,27 @@ class BasisFileTest {
         }
     }
 
+    /** Bases of both layouts and a memory: what a continual-learning task's basis file holds. */
+    static Map<String, ConvBasis> clBases(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        Map<String, ConvBasis> m = bases(seed, false);
+        m.put("conv_cl", new ConvBasis(4, 9, 16, 1, null, 0, LanceConvTest.orthonormal(9, 4, r), 4, LanceConvTest.orthonormal(16, 5, r), 5,
+                new float[] {1}, 1, true));
+        return m;
+    }
+
+    static Map<String, SubspaceMemory> memory(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        Map<String, SubspaceMemory> m = new LinkedHashMap<>();
+        m.put("conv", new SubspaceMemory(9, 3, LanceConvTest.orthonormal(9, 3, r)));
+        m.put("fc", SubspaceMemory.empty(36));
+        return m;
+    }
+
     public static void main(String[] args) throws IOException {
-        Model m = ModelFile.read(Path.of(args[0].replace("basis-v1.l4jb", "model-v1.l4j"))).model();
-        BasisFile.write(Path.of(args[0]), m, SETTINGS, bases(5, true));
+        Path out = Path.of(args[0]);
+        Model m = ModelFile.read(out.resolveSibling("model-v1.l4j")).model();
+        BasisFile.write(out, m, SETTINGS, clBases(5), memory(6));
     }
 
     @Test
@@ -65,6 +85,43 @@ class BasisFileTest {
             else assertNull(y.uB());
             assertEquals(x.coreSize(), y.coreSize());
             c.checkFor(m, 4, f.toString());
+        }
+    }
+
+    @Test
+    void roundTripWithUnfoldedLayersAndMemories(@TempDir Path d) throws IOException {
+        Model m = goldenModel();
+        Path f = d.resolve("cl.l4jb");
+        BasisFile.write(f, m, SETTINGS, clBases(3), memory(4));
+        BasisFile.Contents c = BasisFile.read(f);
+        ConvBasis x = clBases(3).get("conv_cl"), y = c.layers().get("conv_cl");
+        assertTrue(y.unfolded());
+        assertTrue(!c.layers().get("conv").unfolded());
+        assertArrayEquals(x.uC(), y.uC());
+        assertArrayEquals(x.uH(), y.uH());
+        assertArrayEquals(memory(4).get("conv").p(), c.memory().get("conv").p());
+        assertEquals(0, c.memory().get("fc").k());
+        assertEquals(4L * 9 * 3, c.memoryBytes());
+        BasisFile.Contents device = BasisFile.read(f, false);
+        assertTrue(device.memory().isEmpty(), "the device does not hold the memories");
+        assertEquals(4L * 9 * 3, device.memoryBytes());
+        assertArrayEquals(x.uC(), device.layers().get("conv_cl").uC());
+        byte[] bad = Files.readAllBytes(f);
+        bad[bad.length - 30] ^= 1;   // inside the first memory's floats: a skipped memory is still verified
+        Files.write(f, bad);
+        assertTrue(assertThrows(FileFormatException.class, () -> BasisFile.read(f, false)).getMessage().contains("checksum"));
+    }
+
+    @Test
+    void goldenVersion2FileStillLoads() throws IOException {
+        try (InputStream in = getClass().getResourceAsStream("/golden/basis-v2.l4jb")) {
+            BasisFile.Contents c = BasisFile.read(in, "basis-v2.l4jb");
+            assertEquals(SETTINGS, c.settings());
+            assertTrue(c.layers().get("conv_cl").unfolded());
+            assertEquals(5, c.layers().get("conv_cl").rH());
+            assertEquals(3, c.memory().get("conv").k());
+            assertArrayEquals(memory(6).get("conv").p(), c.memory().get("conv").p(), "recorded when the file was written");
+            c.checkFor(goldenModel(), 4, "basis-v2.l4jb");
         }
     }
 
@@ -109,9 +166,9 @@ class BasisFileTest {
         Files.write(f, bad);
         assertTrue(assertThrows(FileFormatException.class, () -> BasisFile.read(f)).getMessage().contains("checksum"));
         byte[] v2 = ok.clone();
-        ByteBuffer.wrap(v2).putInt(8, 2);
+        ByteBuffer.wrap(v2).putInt(8, 3);
         Files.write(f, v2);
-        assertTrue(assertThrows(FileFormatException.class, () -> BasisFile.read(f)).getMessage().contains("format 2"));
+        assertTrue(assertThrows(FileFormatException.class, () -> BasisFile.read(f)).getMessage().contains("format 3"));
         try (InputStream in = getClass().getResourceAsStream("/golden/model-v1.l4j")) {
             Files.write(f, in.readAllBytes());
         }

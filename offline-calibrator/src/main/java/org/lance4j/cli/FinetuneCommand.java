@@ -134,7 +134,7 @@ final class FinetuneCommand implements Callable<Integer> {
                 if (basis == null) {
                     throw new IllegalArgumentException("--method " + method + " needs --basis BASIS from ./lance4j calibrate --method " + method);
                 }
-                BasisFile.Contents c = BasisFile.read(basis);
+                BasisFile.Contents c = BasisFile.read(basis, false);   // training never holds a continual-learning memory
                 c.checkFor(pre.model(), batch, basis.toString());
                 String made = c.settings().getOrDefault("method", "lance");
                 if (!made.equals(method)) {
