@@ -59,6 +59,13 @@ public final class Model {
         }
     }
 
+    /** A deep copy: the same spec and every value (continual-learning methods start from one trained first task). */
+    public Model copy() {
+        Model m = new Model(spec);
+        System.arraycopy(storage(), 0, m.storage(), 0, storage().length);
+        return m;
+    }
+
     public ModelSpec spec() {
         return spec;
     }

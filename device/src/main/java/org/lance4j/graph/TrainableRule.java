@@ -11,13 +11,25 @@ import java.util.Set;
  * also the depthwise convolutions among them (after the first chosen one), and the BN affine
  * parameters among them. {@link #all()} trains everything (pretraining).
  */
-public record TrainableRule(Kind kind, int lastConvs, boolean includeDepthwise, boolean includeBatchNorm) {
+public record TrainableRule(Kind kind, int lastConvs, boolean includeDepthwise, boolean includeBatchNorm, Set<String> excluded) {
     public enum Kind { ALL, NONE, LAST_CONVS }
 
     public TrainableRule {
         if (kind == Kind.LAST_CONVS && lastConvs < 0) {
             throw new IllegalArgumentException("--layers must be ≥ 0, got " + lastConvs);
         }
+        excluded = Set.copyOf(excluded);
+    }
+
+    public TrainableRule(Kind kind, int lastConvs, boolean includeDepthwise, boolean includeBatchNorm) {
+        this(kind, lastConvs, includeDepthwise, includeBatchNorm, Set.of());
+    }
+
+    /** The same rule with these nodes frozen (continual learning: a layer whose memory spans all its inputs). */
+    public TrainableRule except(Set<String> nodes) {
+        Set<String> all = new LinkedHashSet<>(excluded);
+        all.addAll(nodes);
+        return new TrainableRule(kind, lastConvs, includeDepthwise, includeBatchNorm, all);
     }
 
     public static TrainableRule all() {
@@ -38,11 +50,11 @@ public record TrainableRule(Kind kind, int lastConvs, boolean includeDepthwise, 
     }
 
     public TrainableRule withDepthwise() {
-        return new TrainableRule(kind, lastConvs, true, includeBatchNorm);
+        return new TrainableRule(kind, lastConvs, true, includeBatchNorm, excluded);
     }
 
     public TrainableRule withBatchNorm() {
-        return new TrainableRule(kind, lastConvs, includeDepthwise, true);
+        return new TrainableRule(kind, lastConvs, includeDepthwise, true, excluded);
     }
 
     /** The convolutions with groups == 1, in definition order. */
@@ -82,6 +94,7 @@ public record TrainableRule(Kind kind, int lastConvs, boolean includeDepthwise, 
                 out.addAll(spec.heads());
             }
         }
+        out.removeAll(excluded);
         return out;
     }
 }

@@ -45,10 +45,17 @@ public final class Training {
     /** Trains for {@code epochs} epochs; the schedule ticks once per step (give its period in steps). */
     public static Result fit(Model model, Graph.Config cfg, SgdConfig sgdCfg, BatchLoader train, Dataset test,
                              Normalization norm, int epochs, int evalBatch, Listener l) {
+        return fit(model, cfg, sgdCfg, train, test, norm, epochs, evalBatch, l, g -> null);
+    }
+
+    /** @param projection GPM's gradient projection for the planned graph (null from the function: none) */
+    public static Result fit(Model model, Graph.Config cfg, SgdConfig sgdCfg, BatchLoader train, Dataset test,
+                             Normalization norm, int epochs, int evalBatch, Listener l,
+                             java.util.function.Function<Graph, org.lance4j.train.GradientProjection> projection) {
         Graph g = Graph.plan(model, cfg.withBatch(train.batchShape().dim(0)));
         int batches = train.batchesPerEpoch();
         Sgd sgd = new Sgd(g, sgdCfg);
-        Trainer t = new Trainer(g, sgd, Math.max(16, Math.min(batches, 512)));
+        Trainer t = new Trainer(g, sgd, Math.max(16, Math.min(batches, 512)), projection.apply(g));
         EpochReport[] reports = new EpochReport[epochs];
         int classes = g.output().shape.dim(1);
         int[] pred = new int[train.batchShape().dim(0)];

@@ -77,9 +77,9 @@ public final class Calibrator {
             return 4L * basis.coreSize();
         }
 
-        /** A linear layer's 1 × 1 "spatial" factors are not kept (the runtime holds U_F and U_B only). */
+        /** A linear layer's 1 × 1 "spatial" factors and an unfolded layer's 1 × 1 mode are not kept (the runtime holds the rest). */
         public long factorBytes() {
-            return 4L * (basis.factorSize() - (linear() ? 2 : 0));
+            return 4L * (basis.heldFactorSize() - (linear() ? 2 : 0));
         }
 
         /** Calibrated for a linear layer (modes B and F). */

@@ -1,0 +1,186 @@
+package org.lance4j.calib;
+
+import org.lance4j.compress.SubspaceMemory;
+import org.lance4j.kernel.Gemm;
+import org.lance4j.linalg.SymmetricEigen;
+
+/**
+ * The spectrum of a layer's input representation R (D, N) after removing what a memory P (D, k) spans:
+ * R̂ = R − P Pᵀ R. Gives ‖R‖², ‖P Pᵀ R‖² and the eigenpairs of R̂ R̂ᵀ = (I − P Pᵀ) R Rᵀ (I − P Pᵀ), largest
+ * first, down to the numerical rank (eigenvalues above {@link #FLOOR} of ‖R‖²; below it a float Gram has
+ * no information, and its vectors have no reliable direction). The vectors are re-projected off P and
+ * re-orthonormalized in double, so they are orthogonal to P to rounding.
+ *
+ * <p>From the Gram R Rᵀ (D × D) when it is given or when N ≥ D; from the N × N Gram R̂ᵀ R̂ otherwise (its
+ * eigenvectors w map to u = R̂ w / √λ, what a thin SVD of R̂ gives), so a 2048-wide linear input seen by
+ * 640 samples costs a 640² eigenproblem, not a 2048² one.
+ */
+public record ProjectedSpectrum(int d, double total, double along, double[] values, double[] vectors, int m) {
+    /** Eigenvalues at or below this fraction of ‖R‖² are round-off. */
+    public static final double FLOOR = 1e-6;
+
+    /** Column j (0 ≤ j &lt; m) of the vectors, entry i. vectors is (D, m) row-major. */
+    public double vector(int i, int j) {
+        return vectors[i * m + j];
+    }
+
+    /** Fraction of the energy of R that P already spans. */
+    public double alongFraction() {
+        return total <= 0 ? 1 : along / total;
+    }
+
+    /** From the columns R (D, N) row-major, float. */
+    public static ProjectedSpectrum ofColumns(float[] r, int d, int n, SubspaceMemory p) {
+        if (n >= d) {
+            float[] g = new float[d * d];
+            Gemm.nt(d, d, n, r, 0, n, r, 0, n, g, 0, d, false);
+            double[] gd = new double[d * d];
+            for (int i = 0; i < gd.length; i++) gd[i] = g[i];
+            return ofGram(gd, d, p);
+        }
+        double[] rh = new double[d * n];
+        double total = 0;
+        for (int i = 0; i < rh.length; i++) {
+            rh[i] = r[i];
+            total += rh[i] * rh[i];
+        }
+        removeMemoryFromColumns(rh, d, n, p);
+        double rest = 0;
+        for (double v : rh) rest += v * v;
+        double[] mm = new double[n * n];    // R̂ᵀ R̂ (N, N)
+        for (int i = 0; i < d; i++) {
+            int ro = i * n;
+            for (int a = 0; a < n; a++) {
+                double x = rh[ro + a];
+                if (x == 0) continue;
+                int mo = a * n;
+                for (int b = 0; b < n; b++) mm[mo + b] += x * rh[ro + b];
+            }
+        }
+        SymmetricEigen.Result e = SymmetricEigen.decompose(symmetrized(mm, n), n);
+        int m = numericalRank(e.values(), n, total);
+        double[] u = new double[d * m];
+        for (int j = 0; j < m; j++) {
+            double s = 1 / Math.sqrt(e.values()[j]);
+            for (int i = 0; i < d; i++) {
+                double acc = 0;
+                for (int a = 0; a < n; a++) acc += rh[i * n + a] * e.vector(a, j);
+                u[i * m + j] = acc * s;
+            }
+        }
+        return finish(d, total, total - rest, e.values(), u, m, p);
+    }
+
+    /** From the Gram G = R Rᵀ (D, D), double (any positive multiple of it: a mean over batches). */
+    public static ProjectedSpectrum ofGram(double[] g, int d, SubspaceMemory p) {
+        double total = 0;
+        for (int i = 0; i < d; i++) total += g[i * d + i];
+        double[] gh = g.clone();
+        if (p != null && p.k() > 0) {
+            int k = p.k();
+            double[] pd = new double[d * k];
+            for (int i = 0; i < pd.length; i++) pd[i] = p.p()[i];
+            // A = G − P (Pᵀ G), then Ĝ = A − (A P) Pᵀ
+            double[] t = new double[k * d];
+            for (int i = 0; i < d; i++) for (int j = 0; j < k; j++) {
+                double pij = pd[i * k + j];
+                if (pij == 0) continue;
+                for (int c = 0; c < d; c++) t[j * d + c] += pij * g[i * d + c];
+            }
+            for (int i = 0; i < d; i++) for (int j = 0; j < k; j++) {
+                double pij = pd[i * k + j];
+                for (int c = 0; c < d; c++) gh[i * d + c] -= pij * t[j * d + c];
+            }
+            double[] ap = new double[d * k];
+            for (int i = 0; i < d; i++) for (int c = 0; c < d; c++) {
+                double a = gh[i * d + c];
+                if (a == 0) continue;
+                for (int j = 0; j < k; j++) ap[i * k + j] += a * pd[c * k + j];
+            }
+            for (int i = 0; i < d; i++) for (int j = 0; j < k; j++) {
+                double a = ap[i * k + j];
+                for (int c = 0; c < d; c++) gh[i * d + c] -= a * pd[c * k + j];
+            }
+        }
+        double rest = 0;
+        for (int i = 0; i < d; i++) rest += gh[i * d + i];
+        SymmetricEigen.Result e = SymmetricEigen.decompose(symmetrized(gh, d), d);
+        int m = numericalRank(e.values(), d, total);
+        double[] u = new double[d * m];
+        for (int i = 0; i < d; i++) for (int j = 0; j < m; j++) u[i * m + j] = e.vector(i, j);
+        return finish(d, total, total - rest, e.values(), u, m, p);
+    }
+
+    private static ProjectedSpectrum finish(int d, double total, double along, double[] values, double[] u, int m, SubspaceMemory p) {
+        // off P and orthonormal again (twice is enough), dropping a vector that round-off leaves without a direction
+        double[] v = new double[d];
+        double[] out = new double[d * m];
+        int kept = 0;
+        double[] vals = new double[m];
+        for (int j = 0; j < m; j++) {
+            for (int i = 0; i < d; i++) v[i] = u[i * m + j];
+            for (int pass = 0; pass < 2; pass++) {
+                removeMemory(v, d, p);
+                for (int q = 0; q < kept; q++) {
+                    double dot = 0;
+                    for (int i = 0; i < d; i++) dot += v[i] * out[i * m + q];
+                    for (int i = 0; i < d; i++) v[i] -= dot * out[i * m + q];
+                }
+            }
+            double nrm = 0;
+            for (double x : v) nrm += x * x;
+            nrm = Math.sqrt(nrm);
+            if (nrm < 0.5) continue;   // a unit vector that lost half its length to the projections was not a direction of R̂
+            for (int i = 0; i < d; i++) out[i * m + kept] = v[i] / nrm;
+            vals[kept++] = values[j];
+        }
+        double[] compact = new double[d * kept];
+        for (int i = 0; i < d; i++) System.arraycopy(out, i * m, compact, i * kept, kept);
+        return new ProjectedSpectrum(d, total, Math.max(0, along), java.util.Arrays.copyOf(vals, kept), compact, kept);
+    }
+
+    private static int numericalRank(double[] values, int n, double total) {
+        int m = 0;
+        while (m < n && values[m] > FLOOR * total) m++;
+        return m;
+    }
+
+    /** v ← v − P (Pᵀ v). */
+    static void removeMemory(double[] v, int d, SubspaceMemory p) {
+        if (p == null || p.k() == 0) return;
+        int k = p.k();
+        float[] pp = p.p();
+        for (int j = 0; j < k; j++) {
+            double dot = 0;
+            for (int i = 0; i < d; i++) dot += pp[i * k + j] * v[i];
+            for (int i = 0; i < d; i++) v[i] -= dot * pp[i * k + j];
+        }
+    }
+
+    /** R ← R − P (Pᵀ R), R (D, N) double. */
+    private static void removeMemoryFromColumns(double[] r, int d, int n, SubspaceMemory p) {
+        if (p == null || p.k() == 0) return;
+        int k = p.k();
+        float[] pp = p.p();
+        double[] t = new double[k * n];
+        for (int i = 0; i < d; i++) for (int j = 0; j < k; j++) {
+            double pij = pp[i * k + j];
+            for (int a = 0; a < n; a++) t[j * n + a] += pij * r[i * n + a];
+        }
+        for (int i = 0; i < d; i++) for (int j = 0; j < k; j++) {
+            double pij = pp[i * k + j];
+            for (int a = 0; a < n; a++) r[i * n + a] -= pij * t[j * n + a];
+        }
+    }
+
+    private static double[] symmetrized(double[] a, int n) {
+        for (int i = 0; i < n; i++) {
+            for (int j = i + 1; j < n; j++) {
+                double v = (a[i * n + j] + a[j * n + i]) / 2;
+                a[i * n + j] = v;
+                a[j * n + i] = v;
+            }
+        }
+        return a;
+    }
+}
