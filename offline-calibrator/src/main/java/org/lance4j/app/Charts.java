@@ -7,6 +7,8 @@ import java.util.Map;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.HeatMapChart;
+import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -56,6 +58,29 @@ public final class Charts {
             for (double v : e.getValue()) ys.add(v);
             c.addSeries(e.getKey(), categories, ys);
         }
+        write(out, c);
+    }
+
+    /**
+     * A heat map of a matrix (rows × columns, NaN cells left empty) with the values written in the cells:
+     * the accuracy matrix of continual learning (row = after training task t, column = task i).
+     */
+    public static void heatMap(Path out, String title, String xTitle, String yTitle, List<String> columns, List<String> rows, double[][] values,
+                               double min, double max) throws IOException {
+        HeatMapChart c = new HeatMapChartBuilder().width(Math.max(520, 90 * columns.size() + 220)).height(Math.max(420, 70 * rows.size() + 160))
+                .title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+        c.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        c.getStyler().setShowValue(true);
+        c.getStyler().setMin(min);
+        c.getStyler().setMax(max);
+        c.getStyler().setHeatMapValueDecimalPattern("0.0");
+        c.getStyler().setRangeColors(new java.awt.Color[] {new java.awt.Color(0xd7191c), new java.awt.Color(0xfdae61), new java.awt.Color(0xffffbf),
+                new java.awt.Color(0xa6d96a), new java.awt.Color(0x1a9641)});
+        List<Number[]> cells = new java.util.ArrayList<>();
+        for (int r = 0; r < values.length; r++) {
+            for (int k = 0; k < values[r].length; k++) if (!Double.isNaN(values[r][k])) cells.add(new Number[] {k, r, values[r][k]});
+        }
+        c.addSeries("accuracy", columns, rows, cells);
         write(out, c);
     }
 

@@ -92,7 +92,7 @@ public final class ContinualLearning {
      */
     public record TaskReport(int task, double seconds, double trainLoss, long peakBackwardBytes, long activationBytes, long memoryHeldBytes,
                              long memoryBytes, List<ContinualMemory.LayerUpdate> memoryUpdates, Map<String, Calibrator.Layer> bases,
-                             Set<String> frozen) { }
+                             Set<String> frozen, Map<String, SubspaceMemory> memory) { }
 
     /** A method's run: A[t][i] = accuracy on task i after training task t (NaN where not measured). */
     public record Run(Method method, double[][] accuracy, List<TaskReport> tasks, Map<String, SubspaceMemory> memory, Model model) {
@@ -165,7 +165,7 @@ public final class ContinualLearning {
         Training.Result r = fit(model, cfg, c, tasks.get(0), norm, l, g -> null);
         long act = 0;
         for (String node : LayerInput.sharedLayers(model.spec())) act += 4L * c.batch() * LayerInput.of(model.spec(), node).itemSize();
-        return new TaskReport(0, (System.nanoTime() - t0) / 1e9, r.last().trainLoss(), r.peakBackwardBytes(), act, 0, 0, List.of(), Map.of(), Set.of());
+        return new TaskReport(0, (System.nanoTime() - t0) / 1e9, r.last().trainLoss(), r.peakBackwardBytes(), act, 0, 0, List.of(), Map.of(), Set.of(), Map.of());
     }
 
     private static Training.Result fit(Model model, Graph.Config cfg, Config c, Task t, Normalization norm, Listener l,
@@ -230,7 +230,7 @@ public final class ContinualLearning {
             long memBytes = 0;
             for (SubspaceMemory s : memory.values()) memBytes += s.bytes();
             reports.add(new TaskReport(t, (System.nanoTime() - t0) / 1e9, r.last().trainLoss(), r.peakBackwardBytes(), act, held, memBytes,
-                    updates, bases, frozen));
+                    updates, bases, frozen, memory));
         }
         return new Run(m, a, reports, memory, model);
     }
@@ -274,7 +274,7 @@ public final class ContinualLearning {
         long peak = 0, act = 0;
         for (Trainer t : trainers) peak = Math.max(peak, t.graph().held().peakBytes());
         for (String node : LayerInput.sharedLayers(model.spec())) act += 4L * c.batch() * LayerInput.of(model.spec(), node).itemSize();
-        TaskReport r = new TaskReport(n - 1, (System.nanoTime() - t0) / 1e9, lossSum / Math.max(1, steps), peak, act, 0, 0, List.of(), Map.of(), Set.of());
+        TaskReport r = new TaskReport(n - 1, (System.nanoTime() - t0) / 1e9, lossSum / Math.max(1, steps), peak, act, 0, 0, List.of(), Map.of(), Set.of(), Map.of());
         return new Run(Method.JOINT, a, List.of(r), Map.of(), model);
     }
 

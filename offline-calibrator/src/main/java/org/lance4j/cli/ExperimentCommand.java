@@ -18,8 +18,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The paper's experiments: {@code finetune} (Table 2's split protocol). */
-@Command(name = "experiment", description = "The paper's experiments: finetune (split protocol, every method) and energy (ε sweep).",
-        subcommands = {ExperimentCommand.Finetune.class, ExperimentCommand.Energy.class})
+@Command(name = "experiment", description = "The paper's experiments: finetune (split protocol, every method), energy (ε sweep) and cl "
+        + "(continual learning: naive, GPM, LANCE-CL, joint).",
+        subcommands = {ExperimentCommand.Finetune.class, ExperimentCommand.Energy.class, ExperimentCommand.Cl.class})
 final class ExperimentCommand {
     @Command(name = "finetune", description = "Pretrain on Fashion-MNIST 0-4, fine-tune on 5-9 with bp, lance, hosvd and asi for 2 and 4 layers; "
             + "results.md, results.csv, results.json and charts in --out. --quick: 4000 pretraining images × 2 epochs, 2000 fine-tuning "
@@ -198,6 +199,108 @@ final class ExperimentCommand {
             AtomicFiles.writeString(out.resolve("results.json"), com.fasterxml.jackson.jr.ob.JSON.std.asString(j));
             j.put("out", out.toString());
             Output.print(json, j, () -> md + "\nwrote " + out.resolve("results.md") + ", results.csv, results.json, energy.png, energy-memory.png");
+            return 0;
+        }
+    }
+
+    @Command(name = "cl", description = "Continual learning, task-incremental: naive fine-tuning, GPM, LANCE-CL and joint training on "
+            + "Split Fashion-MNIST (5 tasks × 2 classes) with alexnet-cl and resnet18-reduced, or Split CIFAR-100 (10 × 10) with --cifar100 DIR; "
+            + "accuracy matrices, ACC, BWT, activation memory and the memory P, in --out. --quick: 1000 training and 500 test images per task, "
+            + "1 epoch, within 15 minutes on 2 cores.")
+    static final class Cl implements Callable<Integer> {
+        @Option(names = "--quick", description = "1000 training and 500 test images per task, 1 epoch, 4 calibration batches.")
+        boolean quick;
+
+        @Option(names = "--out", defaultValue = "results/experiment-cl", description = "Output directory (default ${DEFAULT-VALUE}).")
+        Path out;
+
+        @Option(names = "--models", split = ",", defaultValue = "alexnet-cl,resnet18-reduced", description = "Models (default ${DEFAULT-VALUE}).")
+        List<String> models;
+
+        @Option(names = "--methods", split = ",", defaultValue = "naive,gpm,lance-cl,joint", description = "Methods (default ${DEFAULT-VALUE}).")
+        List<String> methods;
+
+        @Option(names = "--cifar100", description = "Split CIFAR-100 from this folder (the binary version: train.bin, test.bin) instead of "
+                + "Split Fashion-MNIST; 10 tasks × 10 classes unless --tasks/--classes-per-task say otherwise.")
+        Path cifar100;
+
+        @Option(names = "--tasks", description = "Tasks (default 5 for Fashion-MNIST, 10 for CIFAR-100).")
+        Integer tasks;
+
+        @Option(names = "--classes-per-task", description = "Classes per task (default 2 for Fashion-MNIST, 10 for CIFAR-100).")
+        Integer classesPerTask;
+
+        @Option(names = "--train-images", description = "Training images per task (default: all; --quick 1000).")
+        Integer trainImages;
+
+        @Option(names = "--test-images", description = "Test images per task (default: all; --quick 500).")
+        Integer testImages;
+
+        @Option(names = "--epochs", description = "Epochs per task (default 3; --quick 1).")
+        Integer epochs;
+
+        @Option(names = "--batch", defaultValue = "64", description = "Batch size (default ${DEFAULT-VALUE}, GPM's).")
+        int batch;
+
+        @Option(names = "--lr", defaultValue = "0.05", description = "SGD learning rate (default ${DEFAULT-VALUE}).")
+        float lr;
+
+        @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default ${DEFAULT-VALUE}).")
+        float momentum;
+
+        @Option(names = "--cl-threshold", defaultValue = "0.97", description = "Memory threshold after the first task (default ${DEFAULT-VALUE}).")
+        double threshold;
+
+        @Option(names = "--cl-threshold-step", defaultValue = "0.003", description = "Threshold increase per task (default ${DEFAULT-VALUE}).")
+        double thresholdStep;
+
+        @Option(names = "--memory-samples", defaultValue = "125", description = "Images of a finished task that build its memory (default ${DEFAULT-VALUE}, GPM's).")
+        int memorySamples;
+
+        @Option(names = "--calibration-batches", description = "LANCE-CL calibration batches before each task (default 10; --quick 4).")
+        Integer calibrationBatches;
+
+        @Option(names = "--energy", defaultValue = "0.98", description = "LANCE-CL ε of the L (and B) modes (default ${DEFAULT-VALUE}, the peers').")
+        double energy;
+
+        @Option(names = "--input-energy", defaultValue = "0.98", description = "LANCE-CL ε of the input mode within the null space of P (default ${DEFAULT-VALUE}).")
+        double inputEnergy;
+
+        @Option(names = "--project-batch", description = "LANCE-CL also fixes a basis for the batch mode.")
+        boolean projectBatch;
+
+        @Option(names = "--seed", defaultValue = "233", description = "Seed (default ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--json", description = "Print exactly one JSON object on stdout.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            List<org.lance4j.app.ContinualLearning.Method> ms = new ArrayList<>();
+            for (String m : methods) ms.add(org.lance4j.app.ContinualLearning.Method.parse(m));
+            for (String m : models) org.lance4j.models.Zoo.build(m, new org.lance4j.models.Zoo.Options(1, 28, 2, 1f, null, 1));   // refuses an unknown name now
+            boolean cifar = cifar100 != null;
+            String data = cifar ? "cifar100:" + cifar100 : "fmnist";
+            org.lance4j.app.ContinualLearning.Config c = new org.lance4j.app.ContinualLearning.Config(epochs != null ? epochs : quick ? 1 : 3, batch, lr,
+                    momentum, 100, threshold, thresholdStep, memorySamples, calibrationBatches != null ? calibrationBatches : quick ? 4 : 10, energy,
+                    inputEnergy, projectBatch, seed);
+            org.lance4j.app.ClExperiment.Settings s = new org.lance4j.app.ClExperiment.Settings(models, ms, data,
+                    tasks != null ? tasks : cifar ? 10 : 5, classesPerTask != null ? classesPerTask : cifar ? 10 : 2,
+                    trainImages != null ? trainImages : quick ? 1000 : 0, testImages != null ? testImages : quick ? 500 : 0, c);
+            boolean js = json;
+            long t0 = System.nanoTime();
+            org.lance4j.app.ClExperiment.Result r = org.lance4j.app.ClExperiment.run(s, out, new org.lance4j.app.ContinualLearning.Listener() {
+                @Override
+                public void phase(String text) {
+                    if (!js) System.err.printf(Locale.ROOT, "[%6.1f s] %s%n", (System.nanoTime() - t0) / 1e9, text);
+                }
+            });
+            org.lance4j.app.ClExperiment.write(out, r, quick);
+            Map<String, Object> j = org.lance4j.app.ClExperiment.json(r, quick);
+            j.put("out", out.toString());
+            String md = org.lance4j.app.ClExperiment.markdown(r, quick);
+            Output.print(json, j, () -> md + "\nwrote " + out.resolve("results.md") + ", results.csv, results.json, accuracy-*.csv/png, bases/");
             return 0;
         }
     }
