@@ -32,46 +32,81 @@ public final class ClExperiment {
     public record Settings(List<String> models, List<ContinualLearning.Method> methods, String data, int tasks, int classesPerTask,
                            int trainImages, int testImages, ContinualLearning.Config cl) { }
 
+    /** @param seconds CPU-side time of the model's runs summed (task 1 once), not wall time */
     public record ModelResult(String model, int input, int channels, ContinualLearning.TaskReport first, List<ContinualLearning.Run> runs, double seconds) { }
 
     public record Result(Settings settings, List<ModelResult> models, double seconds) { }
 
     private ClExperiment() { }
 
-    public static Result run(Settings s, Path out, ContinualLearning.Listener l) throws IOException {
+    /**
+     * Runs every model × method. Independent runs go to {@code threads} worker threads (each run is
+     * single-threaded and deterministic, so the numbers do not depend on the thread count; only the
+     * wall times do): per model, task 1 first, then the sequential methods from it, and joint.
+     */
+    public static Result run(Settings s, Path out, int threads, ContinualLearning.Listener l) throws IOException {
         long t0 = System.nanoTime();
         DataSpec spec = DataSpec.parse(s.data());
         int size = spec.kind().startsWith("cifar") ? 32 : 28;
         Dataset train = spec.loadTrain(size), test = spec.loadTest(size);
         Normalization norm = train.statistics();
         List<ContinualLearning.Task> tasks = ContinualLearning.split(train, test, s.tasks(), s.classesPerTask(), s.trainImages(), s.testImages());
-        List<ModelResult> results = new ArrayList<>();
-        for (String name : s.models()) {
-            long m0 = System.nanoTime();
-            ModelSpec ms = Zoo.build(name, new Zoo.Options(train.itemShape().dim(0), size, s.classesPerTask(), 1f, null, s.tasks()));
-            Model init = Model.initialized(ms, s.cl().seed());
-            ContinualLearning.Listener tagged = tag(name, l);
-            ContinualLearning.TaskReport first = null;
-            Model afterFirst = null;
-            List<ContinualLearning.Run> runs = new ArrayList<>();
-            for (ContinualLearning.Method m : s.methods()) {
-                if (m.sequential() && first == null) {
-                    afterFirst = init.copy();
-                    first = ContinualLearning.firstTask(afterFirst, tasks, norm, s.cl(), tagged);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, threads));
+        try {
+            record Pending(String name, long started, List<java.util.concurrent.Future<ContinualLearning.Run>> runs,
+                           java.util.concurrent.Future<Object[]> first) { }
+            List<Pending> pending = new ArrayList<>();
+            for (String name : s.models()) {
+                ModelSpec ms = Zoo.build(name, new Zoo.Options(train.itemShape().dim(0), size, s.classesPerTask(), 1f, null, s.tasks()));
+                Model init = Model.initialized(ms, s.cl().seed());
+                ContinualLearning.Listener tagged = tag(name, l);
+                java.util.concurrent.Future<Object[]> first = s.methods().stream().anyMatch(ContinualLearning.Method::sequential)
+                        ? pool.submit(() -> {
+                            Model m = init.copy();
+                            return new Object[] {m, ContinualLearning.firstTask(m, tasks, norm, s.cl(), tagged)};
+                        }) : null;
+                List<java.util.concurrent.Future<ContinualLearning.Run>> runs = new ArrayList<>();
+                for (ContinualLearning.Method m : s.methods()) {
+                    runs.add(pool.submit(() -> {
+                        ContinualLearning.Run r;
+                        if (m.sequential()) {
+                            Object[] f = first.get();
+                            r = ContinualLearning.runSequential(m, (Model) f[0], (ContinualLearning.TaskReport) f[1], tasks, norm, s.cl(), tagged);
+                        } else {
+                            r = ContinualLearning.runJoint(init.copy(), tasks, norm, s.cl(), tagged);
+                        }
+                        if (l != null) {
+                            l.phase(String.format(Locale.ROOT, "%s %s: ACC %.2f%%, BWT %s, peak backward-held %s, P held %s", name, m.id, 100 * r.acc(),
+                                    Double.isNaN(r.bwt()) ? "n/a" : String.format(Locale.ROOT, "%+.2f", 100 * r.bwt()), human(r.peakBackwardBytes()),
+                                    human(r.memoryHeldBytes())));
+                        }
+                        if (m == ContinualLearning.Method.LANCE_CL && out != null) writeBases(out.resolve("bases"), name, r);
+                        return r;
+                    }));
                 }
-                ContinualLearning.Run r = m.sequential() ? ContinualLearning.runSequential(m, afterFirst, first, tasks, norm, s.cl(), tagged)
-                        : ContinualLearning.runJoint(init.copy(), tasks, norm, s.cl(), tagged);
-                runs.add(r);
-                if (l != null) {
-                    l.phase(String.format(Locale.ROOT, "%s %s: ACC %.2f%%, BWT %s, peak backward-held %s, P held %s", name, m.id, 100 * r.acc(),
-                            Double.isNaN(r.bwt()) ? "n/a" : String.format(Locale.ROOT, "%+.2f", 100 * r.bwt()), human(r.peakBackwardBytes()),
-                            human(r.memoryHeldBytes())));
-                }
-                if (m == ContinualLearning.Method.LANCE_CL && out != null) writeBases(out.resolve("bases"), name, r);
+                pending.add(new Pending(name, System.nanoTime(), runs, first));
             }
-            results.add(new ModelResult(name, size, train.itemShape().dim(0), first, runs, (System.nanoTime() - m0) / 1e9));
+            List<ModelResult> results = new ArrayList<>();
+            for (Pending p : pending) {
+                List<ContinualLearning.Run> runs = new ArrayList<>();
+                for (java.util.concurrent.Future<ContinualLearning.Run> f : p.runs()) runs.add(f.get());
+                ContinualLearning.TaskReport first = p.first() == null ? null : (ContinualLearning.TaskReport) p.first().get()[1];
+                double seconds = runs.stream().flatMap(r -> r.tasks().stream()).filter(t -> t != first).mapToDouble(ContinualLearning.TaskReport::seconds).sum()
+                        + (first == null ? 0 : first.seconds());
+                results.add(new ModelResult(p.name(), size, train.itemShape().dim(0), first, runs, seconds));
+            }
+            return new Result(s, results, (System.nanoTime() - t0) / 1e9);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) throw re;
+            if (c instanceof IOException io) throw io;
+            throw new IllegalStateException(c);
+        } finally {
+            pool.shutdownNow();
         }
-        return new Result(s, results, (System.nanoTime() - t0) / 1e9);
     }
 
     private static ContinualLearning.Listener tag(String model, ContinualLearning.Listener l) {
@@ -149,12 +184,14 @@ public final class ClExperiment {
                 %d tasks × %d classes, task-incremental (one head per task), %s training and %s test images per task, %d epoch%s per task, \
                 batch %d, SGD lr %s momentum %s, no weight decay. Task 1 with full backprop (shared by naive, GPM and LANCE-CL), then BN frozen. \
                 Memory: %d samples per finished task, threshold %.3f + %.3f·t. LANCE-CL: null-space calibration on %d batches of the new task, \
-                input-mode energy %s within the null space, L-mode energy %s, batch mode %s. One thread, vector width %s. %sTotal %.0f s.
+                input-mode energy %s within the null space, L-mode energy %s, batch mode %s. Vector width %s. %sTotal %.0f s (wall).
 
                 """, s.tasks(), s.classesPerTask(), s.trainImages() == 0 ? "all" : Integer.toString(s.trainImages()),
                 s.testImages() == 0 ? "all" : Integer.toString(s.testImages()), c.epochs(), c.epochs() == 1 ? "" : "s", c.batch(), c.lr(), c.momentum(),
                 c.memorySamples(), c.thresholdBase(), c.thresholdStep(), c.calibrationBatches(), c.inputEnergy(), c.energy(),
                 c.projectBatch() ? "projected" : "kept", Vec.describe(), quick ? "Run with --quick. " : "", r.seconds()));
+        md.append("Runs are independent and single-threaded; several run at once on worker threads, so per-run seconds are CPU-side times "
+                + "under contention and the total is wall time.\n\n");
         md.append("Memories: **peak backward-held** is measured (everything kept from forward to backward, LANCE-CL's resident bases included) "
                 + "while training tasks 2…T; **activations** counts the shared layers' stores only (full inputs, or core + factors); "
                 + "**P held** is GPM's memory on the device during training; **P size** is the memory after the last task (LANCE-CL keeps it "

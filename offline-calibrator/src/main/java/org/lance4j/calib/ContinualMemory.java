@@ -10,7 +10,6 @@ import org.lance4j.data.Dataset;
 import org.lance4j.data.Normalization;
 import org.lance4j.graph.Graph;
 import org.lance4j.graph.Model;
-import org.lance4j.tensor.Tensor;
 
 /**
  * Phase III memory construction (GPM's, which LANCE-CL shares): after a task, for every protected layer,
@@ -48,21 +47,11 @@ public final class ContinualMemory {
         if (samples < 1) throw new IllegalArgumentException("--memory-samples must be ≥ 1, got " + samples);
         int n = Math.min(samples, data.size());
         Graph g = Graph.plan(model, Graph.Config.inference(n));
-        Map<String, float[]> reps = new LinkedHashMap<>();
-        Map<String, LayerInput> inputs = new LinkedHashMap<>();
+        Map<String, InputStatistics> stats = new LinkedHashMap<>();
         for (String node : layers) {
-            LayerInput li = LayerInput.of(model.spec(), node);
-            inputs.put(node, li);
-            float[] r = new float[li.d() * n * li.l()];   // R (D, N·L): item b's columns at b·L
-            reps.put(node, r);
-            float[] cols = new float[li.d() * li.l()];
-            g.observeInput(node, (Tensor x) -> {
-                int cn = n * li.l();
-                for (int b = 0; b < n; b++) {
-                    li.columns(x.data, x.offset, b, cols, 0);
-                    for (int i = 0; i < li.d(); i++) System.arraycopy(cols, i * li.l(), r, i * cn + b * li.l(), li.l());
-                }
-            });
+            InputStatistics st = new InputStatistics(LayerInput.of(model.spec(), node), n, 1, false, false);   // R Rᵀ, or R when N·L < D
+            stats.put(node, st);
+            g.observeInput(node, st::add);
         }
         BatchLoader loader = new BatchLoader(data, norm, n, true, BatchLoader.Augment.NONE, seed);
         loader.startEpoch();
@@ -73,10 +62,10 @@ public final class ContinualMemory {
         Map<String, SubspaceMemory> out = new LinkedHashMap<>(previous);
         List<LayerUpdate> updates = new ArrayList<>();
         for (String node : layers) {
-            LayerInput li = inputs.get(node);
+            LayerInput li = stats.get(node).in;
             SubspaceMemory p = previous.getOrDefault(node, SubspaceMemory.empty(li.d()));
             if (p.d() != li.d()) throw new IllegalArgumentException(node + ": memory has D = " + p.d() + " but the layer's rows are " + li.d());
-            ProjectedSpectrum s = ProjectedSpectrum.ofColumns(reps.get(node), li.d(), n * li.l(), p);
+            ProjectedSpectrum s = stats.get(node).inputSpectrum(p);
             double spanned = s.along();
             int k = 0;
             while (k < s.m() && spanned / s.total() < threshold - 1e-12) spanned += s.values()[k++];
@@ -86,14 +75,15 @@ public final class ContinualMemory {
         return new Result(out, updates);
     }
 
-    /** P with the first k vectors of s appended (they are orthogonal to P and to each other already). */
+    /** P with the first k vectors of s appended, taken off P and orthonormalized ({@link ProjectedSpectrum#basis}). */
     static SubspaceMemory append(SubspaceMemory p, ProjectedSpectrum s, int k) {
         if (k == 0) return p;
-        int d = p.d(), old = p.k(), nk = old + k;
+        float[] add = s.basis(k);
+        int d = p.d(), old = p.k(), ka = add.length / d, nk = old + ka;
         float[] q = new float[d * nk];
         for (int i = 0; i < d; i++) {
             System.arraycopy(p.p(), i * old, q, i * nk, old);
-            for (int j = 0; j < k; j++) q[i * nk + old + j] = (float) s.vector(i, j);
+            System.arraycopy(add, i * ka, q, i * nk + old, ka);
         }
         return new SubspaceMemory(d, nk, q);
     }

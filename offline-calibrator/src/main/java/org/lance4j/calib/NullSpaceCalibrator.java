@@ -13,10 +13,8 @@ import org.lance4j.data.Dataset;
 import org.lance4j.data.Normalization;
 import org.lance4j.graph.Graph;
 import org.lance4j.graph.Model;
-import org.lance4j.kernel.ModeOps;
 import org.lance4j.linalg.SymmetricEigen;
 import org.lance4j.tensor.Shape;
-import org.lance4j.tensor.Tensor;
 
 /**
  * LANCE-CL's calibration before a new task: Phase I on the new task's data, with every protected layer
@@ -52,68 +50,12 @@ public final class NullSpaceCalibrator {
         }
     }
 
-    /** Per layer: Gram sums of the modes, or the input columns when they are fewer than D. */
-    private static final class Acc {
-        final LayerInput in;
-        final int b;
-        final float[] unf, gB, gD, gL;    // one batch: (B, D, L) and its float Grams
-        final double[] sB, sD, sL;        // sums over batches
-        final float[] cols;               // (D, N) when N < D: the columns themselves
-        int filled;
-
-        Acc(LayerInput in, int b, int batches, boolean projectBatch) {
-            this.in = in;
-            this.b = b;
-            long n = (long) batches * b * in.l();
-            unf = new float[b * in.d() * in.l()];
-            gB = projectBatch ? new float[b * b] : null;
-            sB = projectBatch ? new double[b * b] : null;
-            gL = in.conv() ? new float[in.l() * in.l()] : null;
-            sL = in.conv() ? new double[in.l() * in.l()] : null;
-            if (n < in.d()) {
-                cols = new float[in.d() * (int) n];
-                gD = null;
-                sD = null;
-            } else {
-                cols = null;
-                gD = new float[in.d() * in.d()];
-                sD = new double[in.d() * in.d()];
-            }
-        }
-
-        int columns() {
-            return cols.length / in.d();
-        }
-
-        void add(Tensor x) {
-            int d = in.d(), l = in.l();
-            for (int i = 0; i < b; i++) in.columns(x.data, x.offset, i, unf, i * d * l);
-            if (gB != null) java.util.Arrays.fill(gB, 0f);
-            if (gD != null) java.util.Arrays.fill(gD, 0f);
-            if (gL != null) java.util.Arrays.fill(gL, 0f);
-            ModeOps.gram(unf, 0, b, d, l, 1, gB, gD, gL, null);
-            addTo(sB, gB);
-            addTo(sD, gD);
-            addTo(sL, gL);
-            if (cols != null) {
-                int n = columns();
-                for (int i = 0; i < b; i++) for (int r = 0; r < d; r++) System.arraycopy(unf, (i * d + r) * l, cols, r * n + filled + i * l, l);
-                filled += b * l;
-            }
-        }
-
-        private static void addTo(double[] s, float[] g) {
-            if (s == null) return;
-            for (int i = 0; i < s.length; i++) s[i] += g[i];
-        }
-    }
-
     public static Result calibrate(Model model, Dataset data, Normalization norm, Settings s, Map<String, SubspaceMemory> memory,
                                    Calibrator.Listener listener) {
         Graph g = Graph.plan(model, Graph.Config.inference(s.batch()));
-        Map<String, Acc> accs = new LinkedHashMap<>();
+        Map<String, InputStatistics> accs = new LinkedHashMap<>();
         for (String node : s.layers()) {
-            Acc a = new Acc(LayerInput.of(model.spec(), node), s.batch(), s.batches(), s.projectBatch());
+            InputStatistics a = new InputStatistics(LayerInput.of(model.spec(), node), s.batch(), s.batches(), true, s.projectBatch());
             accs.put(node, a);
             g.observeInput(node, a::add);
         }
@@ -127,34 +69,36 @@ public final class NullSpaceCalibrator {
         }
         Map<String, Calibrator.Layer> out = new LinkedHashMap<>();
         Set<String> frozen = new LinkedHashSet<>();
-        for (Map.Entry<String, Acc> e : accs.entrySet()) {
-            Acc a = e.getValue();
+        for (Map.Entry<String, InputStatistics> e : accs.entrySet()) {
+            InputStatistics a = e.getValue();
             LayerInput li = a.in;
             int d = li.d(), l = li.l(), b = s.batch();
             SubspaceMemory p = memory.getOrDefault(e.getKey(), SubspaceMemory.empty(d));
             if (p.d() != d) throw new IllegalArgumentException(e.getKey() + ": memory has D = " + p.d() + " but the layer's rows are " + d);
-            ProjectedSpectrum in = a.cols != null ? ProjectedSpectrum.ofColumns(a.cols, d, a.columns(), p)
-                    : ProjectedSpectrum.ofGram(mean(a.sD, s.batches()), d, p);
+            ProjectedSpectrum in = a.inputSpectrum(p);
             if (in.m() == 0) {
                 frozen.add(e.getKey());
                 continue;
             }
             List<Calibrator.Mode> modes = new ArrayList<>();
-            int rIn = SymmetricEigen.rankForEnergy(in.values(), in.m(), s.inputEnergy());
-            float[] uIn = new float[d * rIn];
-            for (int i = 0; i < d; i++) for (int j = 0; j < rIn; j++) uIn[i * rIn + j] = (float) in.vector(i, j);
+            float[] uIn = in.basis(SymmetricEigen.rankForEnergy(in.values(), in.m(), s.inputEnergy()));
+            int rIn = uIn.length / d;
+            if (rIn == 0) {
+                frozen.add(e.getKey());
+                continue;
+            }
             modes.add(new Calibrator.Mode(li.conv() ? "C·K·K" : "F", d, rIn, SymmetricEigen.energyKept(in.values(), rIn), in.values()));
             float[] uB = null;
             int rB = 0;
             if (s.projectBatch()) {
-                SymmetricEigen.Result eb = SymmetricEigen.decompose(mean(a.sB, s.batches()), b);
+                SymmetricEigen.Result eb = SymmetricEigen.decompose(a.mean(a.sB), b);
                 rB = SymmetricEigen.rankForEnergy(eb.values(), s.energy());
                 uB = leading(eb, b, rB);
                 modes.add(0, new Calibrator.Mode("B", b, rB, SymmetricEigen.energyKept(eb.values(), rB), eb.values()));
             }
             ConvBasis basis;
             if (li.conv()) {
-                SymmetricEigen.Result el = SymmetricEigen.decompose(mean(a.sL, s.batches()), l);
+                SymmetricEigen.Result el = SymmetricEigen.decompose(a.mean(a.sL), l);
                 int rL = SymmetricEigen.rankForEnergy(el.values(), s.energy());
                 modes.add(new Calibrator.Mode("L", l, rL, SymmetricEigen.energyKept(el.values(), rL), el.values()));
                 basis = new ConvBasis(b, d, l, 1, uB, rB, uIn, rIn, leading(el, l, rL), rL, new float[] {1}, 1, true);
@@ -165,20 +109,6 @@ public final class NullSpaceCalibrator {
             }
         }
         return new Result(out, frozen);
-    }
-
-    private static double[] mean(double[] sum, int batches) {
-        double[] m = new double[sum.length];
-        for (int i = 0; i < m.length; i++) m[i] = sum[i] / batches;
-        int n = (int) Math.round(Math.sqrt(m.length));
-        for (int i = 0; i < n; i++) {
-            for (int j = i + 1; j < n; j++) {
-                double v = (m[i * n + j] + m[j * n + i]) / 2;
-                m[i * n + j] = v;
-                m[j * n + i] = v;
-            }
-        }
-        return m;
     }
 
     private static float[] leading(SymmetricEigen.Result e, int d, int r) {

@@ -8,20 +8,47 @@ import org.lance4j.linalg.SymmetricEigen;
  * The spectrum of a layer's input representation R (D, N) after removing what a memory P (D, k) spans:
  * R̂ = R − P Pᵀ R. Gives ‖R‖², ‖P Pᵀ R‖² and the eigenpairs of R̂ R̂ᵀ = (I − P Pᵀ) R Rᵀ (I − P Pᵀ), largest
  * first, down to the numerical rank (eigenvalues above {@link #FLOOR} of ‖R‖²; below it a float Gram has
- * no information, and its vectors have no reliable direction). The vectors are re-projected off P and
- * re-orthonormalized in double, so they are orthogonal to P to rounding.
+ * no information, and its vectors have no reliable direction). {@link #basis} re-projects the leading
+ * vectors off P and re-orthonormalizes them in double, so they are orthogonal to P to rounding.
  *
  * <p>From the Gram R Rᵀ (D × D) when it is given or when N ≥ D; from the N × N Gram R̂ᵀ R̂ otherwise (its
  * eigenvectors w map to u = R̂ w / √λ, what a thin SVD of R̂ gives), so a 2048-wide linear input seen by
  * 640 samples costs a 640² eigenproblem, not a 2048² one.
  */
-public record ProjectedSpectrum(int d, double total, double along, double[] values, double[] vectors, int m) {
+public record ProjectedSpectrum(int d, double total, double along, double[] values, double[] vectors, int m, SubspaceMemory memory) {
     /** Eigenvalues at or below this fraction of ‖R‖² are round-off. */
     public static final double FLOOR = 1e-6;
 
-    /** Column j (0 ≤ j &lt; m) of the vectors, entry i. vectors is (D, m) row-major. */
-    public double vector(int i, int j) {
-        return vectors[i * m + j];
+    /**
+     * The first {@code count} vectors as a basis (D, count') row-major: each taken off P twice and
+     * orthogonalized against the ones before it (modified Gram–Schmidt, in double, on contiguous vectors);
+     * a vector that loses half its length to that was round-off and is skipped, so count' ≤ count.
+     */
+    public float[] basis(int count) {
+        if (count < 0 || count > m) throw new IllegalArgumentException("asked for " + count + " of " + m + " vectors");
+        double[][] out = new double[count][];
+        int kept = 0;
+        for (int j = 0; j < count; j++) {
+            double[] v = java.util.Arrays.copyOfRange(vectors, j * d, (j + 1) * d);
+            for (int pass = 0; pass < 2; pass++) {
+                removeMemory(v, d, memory);
+                for (int q = 0; q < kept; q++) {
+                    double[] o = out[q];
+                    double dot = 0;
+                    for (int i = 0; i < d; i++) dot += v[i] * o[i];
+                    for (int i = 0; i < d; i++) v[i] -= dot * o[i];
+                }
+            }
+            double nrm = 0;
+            for (double x : v) nrm += x * x;
+            nrm = Math.sqrt(nrm);
+            if (nrm < 0.5) continue;
+            for (int i = 0; i < d; i++) v[i] /= nrm;
+            out[kept++] = v;
+        }
+        float[] u = new float[d * kept];
+        for (int j = 0; j < kept; j++) for (int i = 0; i < d; i++) u[i * kept + j] = (float) out[j][i];
+        return u;
     }
 
     /** Fraction of the energy of R that P already spans. */
@@ -59,16 +86,18 @@ public record ProjectedSpectrum(int d, double total, double along, double[] valu
         }
         SymmetricEigen.Result e = SymmetricEigen.decompose(symmetrized(mm, n), n);
         int m = numericalRank(e.values(), n, total);
-        double[] u = new double[d * m];
+        double[] u = new double[m * d];   // vector-major: u_j = R̂ w_j / √λ_j
+        double[] w = new double[n];
         for (int j = 0; j < m; j++) {
             double s = 1 / Math.sqrt(e.values()[j]);
+            for (int a = 0; a < n; a++) w[a] = e.vector(a, j);
             for (int i = 0; i < d; i++) {
                 double acc = 0;
-                for (int a = 0; a < n; a++) acc += rh[i * n + a] * e.vector(a, j);
-                u[i * m + j] = acc * s;
+                for (int a = 0; a < n; a++) acc += rh[i * n + a] * w[a];
+                u[j * d + i] = acc * s;
             }
         }
-        return finish(d, total, total - rest, e.values(), u, m, p);
+        return new ProjectedSpectrum(d, total, Math.max(0, total - rest), java.util.Arrays.copyOf(e.values(), m), u, m, p);
     }
 
     /** From the Gram G = R Rᵀ (D, D), double (any positive multiple of it: a mean over batches). */
@@ -106,37 +135,9 @@ public record ProjectedSpectrum(int d, double total, double along, double[] valu
         for (int i = 0; i < d; i++) rest += gh[i * d + i];
         SymmetricEigen.Result e = SymmetricEigen.decompose(symmetrized(gh, d), d);
         int m = numericalRank(e.values(), d, total);
-        double[] u = new double[d * m];
-        for (int i = 0; i < d; i++) for (int j = 0; j < m; j++) u[i * m + j] = e.vector(i, j);
-        return finish(d, total, total - rest, e.values(), u, m, p);
-    }
-
-    private static ProjectedSpectrum finish(int d, double total, double along, double[] values, double[] u, int m, SubspaceMemory p) {
-        // off P and orthonormal again (twice is enough), dropping a vector that round-off leaves without a direction
-        double[] v = new double[d];
-        double[] out = new double[d * m];
-        int kept = 0;
-        double[] vals = new double[m];
-        for (int j = 0; j < m; j++) {
-            for (int i = 0; i < d; i++) v[i] = u[i * m + j];
-            for (int pass = 0; pass < 2; pass++) {
-                removeMemory(v, d, p);
-                for (int q = 0; q < kept; q++) {
-                    double dot = 0;
-                    for (int i = 0; i < d; i++) dot += v[i] * out[i * m + q];
-                    for (int i = 0; i < d; i++) v[i] -= dot * out[i * m + q];
-                }
-            }
-            double nrm = 0;
-            for (double x : v) nrm += x * x;
-            nrm = Math.sqrt(nrm);
-            if (nrm < 0.5) continue;   // a unit vector that lost half its length to the projections was not a direction of R̂
-            for (int i = 0; i < d; i++) out[i * m + kept] = v[i] / nrm;
-            vals[kept++] = values[j];
-        }
-        double[] compact = new double[d * kept];
-        for (int i = 0; i < d; i++) System.arraycopy(out, i * m, compact, i * kept, kept);
-        return new ProjectedSpectrum(d, total, Math.max(0, along), java.util.Arrays.copyOf(vals, kept), compact, kept);
+        double[] u = new double[m * d];
+        for (int i = 0; i < d; i++) for (int j = 0; j < m; j++) u[j * d + i] = e.vector(i, j);
+        return new ProjectedSpectrum(d, total, Math.max(0, total - rest), java.util.Arrays.copyOf(e.values(), m), u, m, p);
     }
 
     private static int numericalRank(double[] values, int n, double total) {
