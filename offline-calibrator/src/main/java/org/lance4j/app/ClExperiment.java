@@ -53,43 +53,52 @@ public final class ClExperiment {
         List<ContinualLearning.Task> tasks = ContinualLearning.split(train, test, s.tasks(), s.classesPerTask(), s.trainImages(), s.testImages());
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, threads));
         try {
-            record Pending(String name, long started, List<java.util.concurrent.Future<ContinualLearning.Run>> runs,
+            record Pending(String name, Map<ContinualLearning.Method, java.util.concurrent.Future<ContinualLearning.Run>> runs,
                            java.util.concurrent.Future<Object[]> first) { }
+            // order of submission: every model's task 1 and joint run first (they depend on nothing), then the
+            // sequential runs, which wait for their model's task 1 — a worker never idles behind one of them
             List<Pending> pending = new ArrayList<>();
+            Map<String, Model> inits = new LinkedHashMap<>();
             for (String name : s.models()) {
                 ModelSpec ms = Zoo.build(name, new Zoo.Options(train.itemShape().dim(0), size, s.classesPerTask(), 1f, null, s.tasks()));
                 Model init = Model.initialized(ms, s.cl().seed());
+                inits.put(name, init);
                 ContinualLearning.Listener tagged = tag(name, l);
                 java.util.concurrent.Future<Object[]> first = s.methods().stream().anyMatch(ContinualLearning.Method::sequential)
                         ? pool.submit(() -> {
                             Model m = init.copy();
                             return new Object[] {m, ContinualLearning.firstTask(m, tasks, norm, s.cl(), tagged)};
                         }) : null;
-                List<java.util.concurrent.Future<ContinualLearning.Run>> runs = new ArrayList<>();
-                for (ContinualLearning.Method m : s.methods()) {
-                    runs.add(pool.submit(() -> {
-                        ContinualLearning.Run r;
-                        if (m.sequential()) {
-                            Object[] f = first.get();
-                            r = ContinualLearning.runSequential(m, (Model) f[0], (ContinualLearning.TaskReport) f[1], tasks, norm, s.cl(), tagged);
-                        } else {
-                            r = ContinualLearning.runJoint(init.copy(), tasks, norm, s.cl(), tagged);
-                        }
-                        if (l != null) {
-                            l.phase(String.format(Locale.ROOT, "%s %s: ACC %.2f%%, BWT %s, peak backward-held %s, P held %s", name, m.id, 100 * r.acc(),
-                                    Double.isNaN(r.bwt()) ? "n/a" : String.format(Locale.ROOT, "%+.2f", 100 * r.bwt()), human(r.peakBackwardBytes()),
-                                    human(r.memoryHeldBytes())));
-                        }
-                        if (m == ContinualLearning.Method.LANCE_CL && out != null) writeBases(out.resolve("bases"), name, r);
-                        return r;
-                    }));
+                pending.add(new Pending(name, new java.util.EnumMap<>(ContinualLearning.Method.class), first));
+            }
+            for (boolean sequential : new boolean[] {false, true}) {
+                for (Pending p : pending) {
+                    ContinualLearning.Listener tagged = tag(p.name(), l);
+                    for (ContinualLearning.Method m : s.methods()) {
+                        if (m.sequential() != sequential) continue;
+                        p.runs().put(m, pool.submit(() -> {
+                            ContinualLearning.Run r;
+                            if (m.sequential()) {
+                                Object[] f = p.first().get();
+                                r = ContinualLearning.runSequential(m, (Model) f[0], (ContinualLearning.TaskReport) f[1], tasks, norm, s.cl(), tagged);
+                            } else {
+                                r = ContinualLearning.runJoint(inits.get(p.name()).copy(), tasks, norm, s.cl(), tagged);
+                            }
+                            if (l != null) {
+                                l.phase(String.format(Locale.ROOT, "%s %s: ACC %.2f%%, BWT %s, peak backward-held %s, P held %s", p.name(), m.id,
+                                        100 * r.acc(), Double.isNaN(r.bwt()) ? "n/a" : String.format(Locale.ROOT, "%+.2f", 100 * r.bwt()),
+                                        human(r.peakBackwardBytes()), human(r.memoryHeldBytes())));
+                            }
+                            if (m == ContinualLearning.Method.LANCE_CL && out != null) writeBases(out.resolve("bases"), p.name(), r);
+                            return r;
+                        }));
+                    }
                 }
-                pending.add(new Pending(name, System.nanoTime(), runs, first));
             }
             List<ModelResult> results = new ArrayList<>();
             for (Pending p : pending) {
                 List<ContinualLearning.Run> runs = new ArrayList<>();
-                for (java.util.concurrent.Future<ContinualLearning.Run> f : p.runs()) runs.add(f.get());
+                for (ContinualLearning.Method m : s.methods()) runs.add(p.runs().get(m).get());
                 ContinualLearning.TaskReport first = p.first() == null ? null : (ContinualLearning.TaskReport) p.first().get()[1];
                 double seconds = runs.stream().flatMap(r -> r.tasks().stream()).filter(t -> t != first).mapToDouble(ContinualLearning.TaskReport::seconds).sum()
                         + (first == null ? 0 : first.seconds());

@@ -284,7 +284,11 @@ final class ExperimentCommand {
             int th = threads != null ? threads : Runtime.getRuntime().availableProcessors();
             if (th < 1) throw new IllegalArgumentException("--threads must be ≥ 1, got " + th);
             List<org.lance4j.app.ContinualLearning.Method> ms = new ArrayList<>();
-            for (String m : methods) ms.add(org.lance4j.app.ContinualLearning.Method.parse(m));
+            for (String m : methods) {
+                org.lance4j.app.ContinualLearning.Method x = org.lance4j.app.ContinualLearning.Method.parse(m);
+                if (ms.contains(x)) throw new IllegalArgumentException("--methods names " + x.id + " twice");
+                ms.add(x);
+            }
             for (String m : models) org.lance4j.models.Zoo.build(m, new org.lance4j.models.Zoo.Options(1, 28, 2, 1f, null, 1));   // refuses an unknown name now
             boolean cifar = cifar100 != null;
             String data = cifar ? "cifar100:" + cifar100 : "fmnist";
