@@ -76,11 +76,15 @@ public final class Charts {
         c.getStyler().setHeatMapValueDecimalPattern("0.0");
         c.getStyler().setRangeColors(new java.awt.Color[] {new java.awt.Color(0xd7191c), new java.awt.Color(0xfdae61), new java.awt.Color(0xffffbf),
                 new java.awt.Color(0xa6d96a), new java.awt.Color(0x1a9641)});
+        // XChart draws the first row at the bottom; reversed, the matrix reads top-down as in the tables
         List<Number[]> cells = new java.util.ArrayList<>();
-        for (int r = 0; r < values.length; r++) {
-            for (int k = 0; k < values[r].length; k++) if (!Double.isNaN(values[r][k])) cells.add(new Number[] {k, r, values[r][k]});
+        int n = values.length;
+        for (int r = 0; r < n; r++) {
+            for (int k = 0; k < values[r].length; k++) if (!Double.isNaN(values[r][k])) cells.add(new Number[] {k, n - 1 - r, values[r][k]});
         }
-        c.addSeries("accuracy", columns, rows, cells);
+        List<String> down = new java.util.ArrayList<>(rows);
+        java.util.Collections.reverse(down);
+        c.addSeries("accuracy", columns, down, cells);
         write(out, c);
     }
 

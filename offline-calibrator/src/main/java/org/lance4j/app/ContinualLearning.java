@@ -161,11 +161,36 @@ public final class ContinualLearning {
     public static TaskReport firstTask(Model model, List<Task> tasks, Normalization norm, Config c, Listener l) {
         if (l != null) l.phase("task 1/" + tasks.size() + ": full backprop");
         long t0 = System.nanoTime();
-        Graph.Config cfg = Graph.Config.train(c.batch(), TrainableRule.all()).withOutput(head(model, 0, tasks.size())).withSeed(c.seed());
-        Training.Result r = fit(model, cfg, c, tasks.get(0), norm, l, g -> null);
+        Training.Result r = trainTask(model, 0, tasks.size(), tasks.get(0), norm, c, null, null, null, l);
         long act = 0;
         for (String node : LayerInput.sharedLayers(model.spec())) act += 4L * c.batch() * LayerInput.of(model.spec(), node).itemSize();
         return new TaskReport(0, (System.nanoTime() - t0) / 1e9, r.last().trainLoss(), r.peakBackwardBytes(), act, 0, 0, List.of(), Map.of(), Set.of(), Map.of());
+    }
+
+    /**
+     * Trains one task (0-based t of n) as the methods do: task 0 with full backprop of everything; later tasks
+     * train every shared layer and head t with BN frozen, with LANCE-CL's bases when given (layers in
+     * {@code frozen} not trained), GPM's projection when a memory is given, plain backprop (naive) otherwise.
+     */
+    public static Training.Result trainTask(Model model, int t, int n, Task task, Normalization norm, Config c, Map<String, ConvBasis> bases,
+                                            Set<String> frozen, Map<String, SubspaceMemory> gpm, Listener l) {
+        boolean hasBases = bases != null && !bases.isEmpty(), hasGpm = gpm != null && !gpm.isEmpty();
+        if (hasBases && hasGpm) throw new IllegalArgumentException("a task trains with LANCE-CL's bases or with GPM's memory, not both");
+        if (t == 0) {
+            if (hasBases || hasGpm) throw new IllegalArgumentException("task 1 trains with full backprop: it has no memory to protect yet");
+            Graph.Config cfg = Graph.Config.train(c.batch(), TrainableRule.all()).withOutput(head(model, 0, n)).withSeed(c.seed());
+            return fit(model, cfg, c, task, norm, l, g -> null);
+        }
+        TrainableRule rule = TrainableRule.allButBatchNorm().except(frozen == null ? Set.of() : frozen);
+        Graph.Config cfg = Graph.Config.train(c.batch(), rule).withOutput(head(model, t, n)).withFrozenBatchNorm().withSeed(c.seed() + t);
+        if (hasBases) cfg = cfg.withCompression(bases);
+        java.util.function.Function<Graph, GradientProjection> projection = g -> null;
+        if (hasGpm) {
+            Map<String, float[]> ps = new LinkedHashMap<>();
+            gpm.forEach((k, v) -> ps.put(k, v.p()));
+            projection = g -> new GradientProjection(g, ps);
+        }
+        return fit(model, cfg, c, task, norm, l, projection);
     }
 
     private static Training.Result fit(Model model, Graph.Config cfg, Config c, Task t, Normalization norm, Listener l,
@@ -197,11 +222,8 @@ public final class ContinualLearning {
                 memory = mem.memory();
                 updates = mem.updates();
             }
-            TrainableRule rule = TrainableRule.allButBatchNorm();
-            Graph.Config cfg = Graph.Config.train(c.batch(), rule).withOutput(head(model, t, n)).withFrozenBatchNorm().withSeed(c.seed() + t);
             Map<String, Calibrator.Layer> bases = Map.of();
             Set<String> frozen = Set.of();
-            java.util.function.Function<Graph, GradientProjection> projection = g -> null;
             long held = 0, act = 0;
             if (m == Method.LANCE_CL) {
                 if (l != null) l.phase(m.id + ": null-space calibration for task " + (t + 1));
@@ -210,22 +232,15 @@ public final class ContinualLearning {
                         memory, null);
                 bases = cal.layers();
                 frozen = cal.frozen();
-                cfg = Graph.Config.train(c.batch(), rule.except(frozen)).withOutput(head(model, t, n)).withFrozenBatchNorm()
-                        .withSeed(c.seed() + t).withCompression(cal.bases());
                 for (Calibrator.Layer b : bases.values()) act += b.coreBytes() + b.factorBytes();
             } else {
                 for (String node : shared) act += 4L * c.batch() * LayerInput.of(model.spec(), node).itemSize();
             }
-            if (m == Method.GPM) {
-                Map<String, float[]> ps = new LinkedHashMap<>();
-                for (Map.Entry<String, SubspaceMemory> e : memory.entrySet()) {
-                    ps.put(e.getKey(), e.getValue().p());
-                    held += e.getValue().bytes();
-                }
-                projection = g -> new GradientProjection(g, ps);
-            }
+            if (m == Method.GPM) for (SubspaceMemory e : memory.values()) held += e.bytes();
             if (l != null) l.phase(m.id + ": task " + (t + 1) + "/" + n);
-            Training.Result r = fit(model, cfg, c, tasks.get(t), norm, l, projection);
+            Map<String, ConvBasis> b = new LinkedHashMap<>();
+            bases.forEach((k, v) -> b.put(k, v.basis()));
+            Training.Result r = trainTask(model, t, n, tasks.get(t), norm, c, b, frozen, m == Method.GPM ? memory : null, l);
             for (int i = 0; i <= t; i++) a[t][i] = evaluate(model, tasks, i, norm, c);
             long memBytes = 0;
             for (SubspaceMemory s : memory.values()) memBytes += s.bytes();
@@ -288,7 +303,7 @@ public final class ContinualLearning {
     public static List<Task> split(Dataset train, Dataset test, int tasks, int perTask, int trainLimit, int testLimit) {
         if (tasks < 2) throw new IllegalArgumentException("--tasks must be ≥ 2, got " + tasks);
         if (tasks * perTask > train.classes()) {
-            throw new IllegalArgumentException(tasks + " tasks × " + perTask + " classes need " + tasks * perTask + " classes but "
+            throw new IllegalArgumentException("--tasks " + tasks + " × --classes-per-task " + perTask + " need " + tasks * perTask + " classes but "
                     + train.name() + " has " + train.classes());
         }
         List<Task> out = new ArrayList<>();

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "lance4j", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, versionProvider = Lance4j.Version.class,
         description = "On-device CNN training with LANCE low-rank activation compression.",
-        subcommands = {DemoCommand.class, PretrainCommand.class, EvaluateCommand.class, CalibrateCommand.class, FinetuneCommand.class,
+        subcommands = {DemoCommand.class, PretrainCommand.class, EvaluateCommand.class, CalibrateCommand.class, FinetuneCommand.class, ClCommand.class,
             MemoryCommand.class, InfoCommand.class, BenchCommand.class, ExperimentCommand.class,
             CommandLine.HelpCommand.class})
 public final class Lance4j {
