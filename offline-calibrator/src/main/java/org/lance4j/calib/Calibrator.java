@@ -127,14 +127,7 @@ public final class Calibrator {
                 for (int m = 0; m < 4; m++) for (int i = 0; i < gf[m].length; i++) gd[m][i] += gf[m][i];
             });
         }
-        BatchLoader loader = new BatchLoader(data, norm, s.batch(), true, BatchLoader.Augment.NONE, s.seed());
-        for (int k = 0; k < s.batches(); k++) {
-            if (!loader.hasNext()) loader.startEpoch();
-            loader.next();
-            g.setInput(loader.images(), 0, loader.batchShape());
-            g.forwardInference();
-            if (l != null) l.batch(k + 1, s.batches());
-        }
+        forwardBatches(g, data, norm, s.batch(), s.batches(), s.seed(), l);
         Map<String, Layer> out = new LinkedHashMap<>();
         for (String node : chosen) {
             int[] d = shapes.get(node).dims();
@@ -169,8 +162,23 @@ public final class Calibrator {
         return out;
     }
 
-    /** Float accumulation leaves the Gram a hair off symmetric; average it with its transpose. */
-    private static void symmetrize(double[] a, int n) {
+    /**
+     * Runs {@code batches} seeded, shuffled batches of the data through a graph in eval mode (its observers
+     * gather the statistics), starting a new epoch when the data runs out.
+     */
+    static void forwardBatches(Graph g, Dataset data, Normalization norm, int batch, int batches, long seed, Listener l) {
+        BatchLoader loader = new BatchLoader(data, norm, batch, true, BatchLoader.Augment.NONE, seed);
+        for (int k = 0; k < batches; k++) {
+            if (!loader.hasNext()) loader.startEpoch();
+            loader.next();
+            g.setInput(loader.images(), 0, loader.batchShape());
+            g.forwardInference();
+            if (l != null) l.batch(k + 1, batches);
+        }
+    }
+
+    /** Float accumulation leaves the Gram a hair off symmetric; average it with its transpose (in place; returns it). */
+    static double[] symmetrize(double[] a, int n) {
         for (int i = 0; i < n; i++) {
             for (int j = i + 1; j < n; j++) {
                 double v = (a[i * n + j] + a[j * n + i]) / 2;
@@ -178,5 +186,6 @@ public final class Calibrator {
                 a[j * n + i] = v;
             }
         }
+        return a;
     }
 }

@@ -102,14 +102,6 @@ final class InputStatistics {
     double[] mean(double[] sum) {
         double[] m = new double[sum.length];
         for (int i = 0; i < m.length; i++) m[i] = sum[i] / Math.max(1, batches);
-        int n = (int) Math.round(Math.sqrt(m.length));
-        for (int i = 0; i < n; i++) {
-            for (int j = i + 1; j < n; j++) {
-                double v = (m[i * n + j] + m[j * n + i]) / 2;
-                m[i * n + j] = v;
-                m[j * n + i] = v;
-            }
-        }
-        return m;
+        return Calibrator.symmetrize(m, (int) Math.round(Math.sqrt(m.length)));
     }
 }

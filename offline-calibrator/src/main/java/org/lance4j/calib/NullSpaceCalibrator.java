@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Set;
 import org.lance4j.compress.ConvBasis;
 import org.lance4j.compress.SubspaceMemory;
-import org.lance4j.data.BatchLoader;
 import org.lance4j.data.Dataset;
 import org.lance4j.data.Normalization;
 import org.lance4j.graph.Graph;
@@ -59,14 +58,7 @@ public final class NullSpaceCalibrator {
             accs.put(node, a);
             g.observeInput(node, a::add);
         }
-        BatchLoader loader = new BatchLoader(data, norm, s.batch(), true, BatchLoader.Augment.NONE, s.seed());
-        for (int k = 0; k < s.batches(); k++) {
-            if (!loader.hasNext()) loader.startEpoch();
-            loader.next();
-            g.setInput(loader.images(), 0, loader.batchShape());
-            g.forwardInference();
-            if (listener != null) listener.batch(k + 1, s.batches());
-        }
+        Calibrator.forwardBatches(g, data, norm, s.batch(), s.batches(), s.seed(), listener);
         Map<String, Calibrator.Layer> out = new LinkedHashMap<>();
         Set<String> frozen = new LinkedHashSet<>();
         for (Map.Entry<String, InputStatistics> e : accs.entrySet()) {

@@ -84,7 +84,7 @@ public record ProjectedSpectrum(int d, double total, double along, double[] valu
                 for (int b = 0; b < n; b++) mm[mo + b] += x * rh[ro + b];
             }
         }
-        SymmetricEigen.Result e = SymmetricEigen.decompose(symmetrized(mm, n), n);
+        SymmetricEigen.Result e = SymmetricEigen.decompose(Calibrator.symmetrize(mm, n), n);
         int m = numericalRank(e.values(), n, total);
         double[] u = new double[m * d];   // vector-major: u_j = R̂ w_j / √λ_j
         double[] w = new double[n];
@@ -133,7 +133,7 @@ public record ProjectedSpectrum(int d, double total, double along, double[] valu
         }
         double rest = 0;
         for (int i = 0; i < d; i++) rest += gh[i * d + i];
-        SymmetricEigen.Result e = SymmetricEigen.decompose(symmetrized(gh, d), d);
+        SymmetricEigen.Result e = SymmetricEigen.decompose(Calibrator.symmetrize(gh, d), d);
         int m = numericalRank(e.values(), d, total);
         double[] u = new double[m * d];
         for (int i = 0; i < d; i++) for (int j = 0; j < m; j++) u[j * d + i] = e.vector(i, j);
@@ -172,16 +172,5 @@ public record ProjectedSpectrum(int d, double total, double along, double[] valu
             double pij = pp[i * k + j];
             for (int a = 0; a < n; a++) r[i * n + a] -= pij * t[j * n + a];
         }
-    }
-
-    private static double[] symmetrized(double[] a, int n) {
-        for (int i = 0; i < n; i++) {
-            for (int j = i + 1; j < n; j++) {
-                double v = (a[i * n + j] + a[j * n + i]) / 2;
-                a[i * n + j] = v;
-                a[j * n + i] = v;
-            }
-        }
-        return a;
     }
 }
