@@ -289,7 +289,11 @@ final class ExperimentCommand {
                 if (ms.contains(x)) throw new IllegalArgumentException("--methods names " + x.id + " twice");
                 ms.add(x);
             }
-            for (String m : models) org.lance4j.models.Zoo.build(m, new org.lance4j.models.Zoo.Options(1, 28, 2, 1f, null, 1));   // refuses an unknown name now
+            for (String m : models) {   // refuse an unknown name now, under this command's flag
+                if (!org.lance4j.models.Zoo.NAMES.contains(m.toLowerCase(Locale.ROOT))) {
+                    throw new IllegalArgumentException("--models: '" + m + "' is not one of " + org.lance4j.models.Zoo.NAMES);
+                }
+            }
             boolean cifar = cifar100 != null;
             String data = cifar ? "cifar100:" + cifar100 : "fmnist";
             org.lance4j.app.ContinualLearning.Config c = new org.lance4j.app.ContinualLearning.Config(epochs != null ? epochs : quick ? 1 : 3, batch, lr,

@@ -85,5 +85,11 @@ class ClExperimentCommandTest {
         assertTrue(!full.memory().isEmpty() && full.memoryBytes() > 0);
         assertTrue(device.memory().isEmpty(), "the device reads the bases and skips P");
         assertEquals(full.memoryBytes(), device.memoryBytes());
+
+        CommandsTest.Run bad = CommandsTest.run("experiment", "cl", "--models", "alexnet", "--out", dir.resolve("bad").toString());
+        assertTrue(bad.code() != 0 && bad.err().contains("--models: 'alexnet'"), bad.err());
+        bad = CommandsTest.run("experiment", "cl", "--methods", "gpm,gpm", "--out", dir.resolve("bad").toString());
+        assertTrue(bad.code() != 0 && bad.err().contains("gpm twice"), bad.err());
+        assertTrue(!Files.exists(dir.resolve("bad")), "a refused run writes nothing");
     }
 }
