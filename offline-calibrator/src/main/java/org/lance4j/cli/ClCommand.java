@@ -23,6 +23,7 @@ import org.lance4j.graph.Model;
 import org.lance4j.io.BasisFile;
 import org.lance4j.models.Zoo;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -35,6 +36,15 @@ import picocli.CommandLine.Option;
         subcommands = {ClCommand.Train.class, ClCommand.Memory.class, ClCommand.Calibrate.class})
 final class ClCommand {
     private ClCommand() { }
+
+    /** The options every step shares. */
+    static final class Common {
+        @Option(names = "--seed", defaultValue = "233", description = "Seed (default ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--json", description = "Print exactly one JSON object on stdout.")
+        boolean json;
+    }
 
     static Dataset[] splits(Models.Loaded m, String data) {
         DataSpec spec = DataSpec.parse(data);
@@ -83,14 +93,12 @@ final class ClCommand {
         @Option(names = "--lr", defaultValue = "0.05", description = "SGD learning rate (default ${DEFAULT-VALUE}; momentum 0.9, no weight decay).")
         float lr;
 
-        @Option(names = "--seed", defaultValue = "233", description = "Seed (default ${DEFAULT-VALUE}).")
-        long seed;
 
         @Option(names = "--out", required = true, description = "Where to write the model after this task.")
         Path out;
 
-        @Option(names = "--json", description = "Print exactly one JSON object on stdout.")
-        boolean json;
+        @Mixin
+        Common common;
 
         @Override
         public Integer call() throws Exception {
@@ -103,7 +111,7 @@ final class ClCommand {
                 }
                 Dataset probe = DataSpec.parse(data).loadTrain(input);
                 int ch = probe.itemShape().dim(0);
-                Model fresh = Model.initialized(Zoo.build(model, new Zoo.Options(ch, input, classes != null ? classes : probe.classes(), 1f, null, tasks)), seed);
+                Model fresh = Model.initialized(Zoo.build(model, new Zoo.Options(ch, input, classes != null ? classes : probe.classes(), 1f, null, tasks)), common.seed);
                 m = new Models.Loaded(fresh, probe.reshaped(ch, input, Dataset.Fit.RESIZE).statistics(), Dataset.Fit.RESIZE, Map.of());
             } else {
                 if (modelFile == null) throw new IllegalArgumentException("--task " + task + " needs --model-file (the model after task " + (task - 1) + ")");
@@ -114,9 +122,9 @@ final class ClCommand {
             Dataset[] d = splits(m, data);
             if (limit != null) {
                 if (limit < batch) throw new IllegalArgumentException("--limit " + limit + " is smaller than one batch (--batch " + batch + ")");
-                if (d[0].size() > limit) d[0] = d[0].shuffled(seed).range(0, limit, ":limit=" + limit);
+                if (d[0].size() > limit) d[0] = d[0].shuffled(common.seed).range(0, limit, ":limit=" + limit);
             }
-            ContinualLearning.Config c = new ContinualLearning.Config(epochs, batch, lr, 0.9f, 100, 0.97, 0.003, 125, 10, 0.9, 0.9, false, seed);
+            ContinualLearning.Config c = new ContinualLearning.Config(epochs, batch, lr, 0.9f, 100, 0.97, 0.003, 125, 10, 0.9, 0.9, false, common.seed);
             Map<String, ConvBasis> bases = null;
             Set<String> frozen = Set.of();
             Map<String, SubspaceMemory> gpm = null;
@@ -152,7 +160,7 @@ final class ClCommand {
             j.put("seconds", (System.nanoTime() - t0) / 1e9);
             j.put("out", out.toString());
             long heldBytes = held;
-            Output.print(json, j, () -> String.format(Locale.ROOT, "task %d (%s): test accuracy %.4f, peak backward-held %s, P held %s; wrote %s",
+            Output.print(common.json, j, () -> String.format(Locale.ROOT, "task %d (%s): test accuracy %.4f, peak backward-held %s, P held %s; wrote %s",
                     task, j.get("method"), acc, Sizes.human(r.peakBackwardBytes()), Sizes.human(heldBytes), out));
             return 0;
         }
@@ -182,14 +190,12 @@ final class ClCommand {
         @Option(names = "--samples", defaultValue = "125", description = "Images of the task that build its representation (default ${DEFAULT-VALUE}).")
         int samples;
 
-        @Option(names = "--seed", defaultValue = "233", description = "Seed (default ${DEFAULT-VALUE}).")
-        long seed;
 
         @Option(names = "--out", required = true, description = "The memory file to write.")
         Path out;
 
-        @Option(names = "--json", description = "Print exactly one JSON object on stdout.")
-        boolean json;
+        @Mixin
+        Common common;
 
         @Override
         public Integer call() throws Exception {
@@ -198,7 +204,7 @@ final class ClCommand {
             Map<String, SubspaceMemory> prev = memory == null ? Map.of() : BasisFile.read(memory, true).memory();
             double eps = ContinualMemory.threshold(task - 1, threshold, step);
             ContinualMemory.Result r = ContinualMemory.update(m.model(), splits(m, data)[0], m.normalization(), LayerInput.sharedLayers(m.model().spec()),
-                    prev, eps, samples, seed);
+                    prev, eps, samples, common.seed);
             Map<String, String> settings = new LinkedHashMap<>();
             settings.put("cl_task", Integer.toString(task));
             settings.put("cl_threshold", Double.toString(eps));
@@ -217,7 +223,7 @@ final class ClCommand {
             j.put("memory_bytes", r.bytes());
             j.put("layers", layers);
             j.put("out", out.toString());
-            Output.print(json, j, () -> h + "\nwrote " + out);
+            Output.print(common.json, j, () -> h + "\nwrote " + out);
             return 0;
         }
     }
@@ -249,14 +255,12 @@ final class ClCommand {
         @Option(names = "--project-batch", description = "Also fix a basis for the batch mode.")
         boolean projectBatch;
 
-        @Option(names = "--seed", defaultValue = "233", description = "Seed (default ${DEFAULT-VALUE}).")
-        long seed;
 
         @Option(names = "--out", required = true, description = "The task's basis file to write.")
         Path out;
 
-        @Option(names = "--json", description = "Print exactly one JSON object on stdout.")
-        boolean json;
+        @Mixin
+        Common common;
 
         @Override
         public Integer call() throws Exception {
@@ -264,7 +268,7 @@ final class ClCommand {
             Map<String, SubspaceMemory> p = BasisFile.read(memory, true).memory();
             if (p.isEmpty()) throw new IllegalArgumentException(memory + ": holds no memory; write one with ./lance4j cl memory");
             NullSpaceCalibrator.Result r = NullSpaceCalibrator.calibrate(m.model(), splits(m, data)[0], m.normalization(),
-                    new NullSpaceCalibrator.Settings(LayerInput.sharedLayers(m.model().spec()), energy, inputEnergy, batches, batch, projectBatch, seed), p, null);
+                    new NullSpaceCalibrator.Settings(LayerInput.sharedLayers(m.model().spec()), energy, inputEnergy, batches, batch, projectBatch, common.seed), p, null);
             Map<String, String> settings = new LinkedHashMap<>();
             settings.put("method", "lance-cl");
             settings.put("energy", Double.toString(energy));
@@ -291,7 +295,7 @@ final class ClCommand {
             j.put("activation_mib", bytes / (double) (1 << 20));
             j.put("out", out.toString());
             long total = bytes;
-            Output.print(json, j, () -> h + String.format(Locale.ROOT, "%ntotal %s; wrote %s", Sizes.human(total), out));
+            Output.print(common.json, j, () -> h + String.format(Locale.ROOT, "%ntotal %s; wrote %s", Sizes.human(total), out));
             return 0;
         }
     }
