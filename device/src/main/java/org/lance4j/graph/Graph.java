@@ -57,10 +57,13 @@ public final class Graph {
      *                        (false: LANCE's, fixed)
      * @param hosvdEnergy     &gt; 0: HOSVD — every trained convolution without a basis decomposes each mode of
      *                        every batch and keeps ranks by this energy (0: off)
+     * @param workers         kernel threads (null: the caller's thread only); GEMMs split over output tiles, the
+     *                        result identical for a given thread count
      */
     public record Config(int batch, TrainableRule rule, boolean training, boolean freezeBatchNorm, long budgetBytes,
                          long seed, boolean reuseScratch, boolean inputGradient, String output,
-                         java.util.Map<String, org.lance4j.compress.ConvBasis> compression, boolean subspaceIteration, double hosvdEnergy) {
+                         java.util.Map<String, org.lance4j.compress.ConvBasis> compression, boolean subspaceIteration, double hosvdEnergy,
+                         org.lance4j.kernel.Workers workers) {
         public Config {
             if (batch < 1) throw new IllegalArgumentException("--batch must be ≥ 1, got " + batch);
             compression = compression == null ? java.util.Map.of() : java.util.Map.copyOf(compression);
@@ -69,64 +72,69 @@ public final class Graph {
 
         /** Training with full backprop of every parameter and no budget (pretraining). */
         public static Config train(int batch, TrainableRule rule) {
-            return new Config(batch, rule, true, false, Long.MAX_VALUE, 233, true, false, null, java.util.Map.of(), false, 0);
+            return new Config(batch, rule, true, false, Long.MAX_VALUE, 233, true, false, null, java.util.Map.of(), false, 0, null);
         }
 
         /** Inference only. */
         public static Config inference(int batch) {
-            return new Config(batch, TrainableRule.none(), false, false, Long.MAX_VALUE, 0, true, false, null, java.util.Map.of(), false, 0);
+            return new Config(batch, TrainableRule.none(), false, false, Long.MAX_VALUE, 0, true, false, null, java.util.Map.of(), false, 0, null);
         }
 
         public Config withBudget(long bytes) {
-            return new Config(batch, rule, training, freezeBatchNorm, bytes, seed, reuseScratch, inputGradient, output, compression, subspaceIteration, hosvdEnergy);
+            return new Config(batch, rule, training, freezeBatchNorm, bytes, seed, reuseScratch, inputGradient, output, compression, subspaceIteration, hosvdEnergy, workers);
         }
 
         public Config withFrozenBatchNorm() {
-            return new Config(batch, rule, training, true, budgetBytes, seed, reuseScratch, inputGradient, output, compression, subspaceIteration, hosvdEnergy);
+            return new Config(batch, rule, training, true, budgetBytes, seed, reuseScratch, inputGradient, output, compression, subspaceIteration, hosvdEnergy, workers);
         }
 
         public Config withoutScratchReuse() {
-            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, false, inputGradient, output, compression, subspaceIteration, hosvdEnergy);
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, false, inputGradient, output, compression, subspaceIteration, hosvdEnergy, workers);
         }
 
         public Config withInputGradient() {
-            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, true, output, compression, subspaceIteration, hosvdEnergy);
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, true, output, compression, subspaceIteration, hosvdEnergy, workers);
         }
 
         public Config withSeed(long s) {
-            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, s, reuseScratch, inputGradient, output, compression, subspaceIteration, hosvdEnergy);
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, s, reuseScratch, inputGradient, output, compression, subspaceIteration, hosvdEnergy, workers);
         }
 
         /** LANCE: keep cores with these fixed bases instead of full inputs, by conv node name. */
         public Config withCompression(java.util.Map<String, org.lance4j.compress.ConvBasis> bases) {
-            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, output, bases, subspaceIteration, hosvdEnergy);
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, output, bases, subspaceIteration, hosvdEnergy, workers);
         }
 
         /** ASI: the bases are starting points refreshed every training step (fixed ranks). */
         public Config withSubspaceIteration() {
-            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, output, compression, true, hosvdEnergy);
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, output, compression, true, hosvdEnergy, workers);
         }
 
         /** HOSVD: decompose every mode of every batch, ranks by this energy. */
         public Config withHosvd(double energy) {
             if (!(energy > 0 && energy <= 1)) throw new IllegalArgumentException("--energy must be in (0, 1], got " + energy);
             return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, output, compression,
-                    subspaceIteration, energy);
+                    subspaceIteration, energy, workers);
         }
 
         /** The same settings with every trained layer keeping its input in full (the exact gradient). */
         public Config uncompressed() {
             return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, output, java.util.Map.of(),
-                    false, 0);
+                    false, 0, workers);
         }
 
         /** Which node is the output (a task's head in a multi-head network). */
         public Config withOutput(String node) {
-            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, node, compression, subspaceIteration, hosvdEnergy);
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, node, compression, subspaceIteration, hosvdEnergy, workers);
+        }
+
+        /** Kernel threads for this graph's steps (null or one thread: the caller's only). One graph steps at a time per pool. */
+        public Config withWorkers(org.lance4j.kernel.Workers w) {
+            return new Config(batch, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, output, compression, subspaceIteration, hosvdEnergy, w);
         }
 
         public Config withBatch(int b) {
-            return new Config(b, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, output, compression, subspaceIteration, hosvdEnergy);
+            return new Config(b, rule, training, freezeBatchNorm, budgetBytes, seed, reuseScratch, inputGradient, output, compression, subspaceIteration, hosvdEnergy, workers);
         }
     }
 
@@ -160,6 +168,7 @@ public final class Graph {
         int n = nodes.size();
         this.held = new BackwardArena(cfg.budgetBytes);
         this.ctx = new StepContext(held, cfg.seed);
+        ctx.workers = cfg.workers;
         ctx.training = cfg.training;
         ctx.freezeBatchNorm = cfg.freezeBatchNorm;
         Set<String> selected = new java.util.LinkedHashSet<>(cfg.rule.select(spec));

@@ -17,7 +17,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>The vector NN/TN kernel is one register-blocked micro-kernel (4 rows × 2 vectors, 8 accumulators)
  * reading A through a (row stride, column stride) pair, so TN is NN with A's strides swapped. NT is a
- * blocked dot product along K (2 rows × 4 columns). Cache blocking and threads: see the speed issue.
+ * blocked dot product along K (2 rows × 4 columns). These read their operands in place and serve small
+ * products; larger ones go through {@link GemmBlocked} (packed panels, cache blocking, worker threads).
  */
 public final class Gemm {
     private static final VectorSpecies<Float> S = Vec.F;
@@ -26,29 +27,84 @@ public final class Gemm {
 
     public static void nn(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                           float[] c, int cOff, int ldc, boolean acc) {
-        if (Vec.ENABLED) {
-            abVector(m, n, k, a, aOff, lda, 1, b, bOff, ldb, c, cOff, ldc, acc);
-        } else {
-            nnScalar(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
-        }
+        nn(null, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
     }
 
     public static void tn(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                           float[] c, int cOff, int ldc, boolean acc) {
-        if (Vec.ENABLED) {
-            abVector(m, n, k, a, aOff, 1, lda, b, bOff, ldb, c, cOff, ldc, acc);
-        } else {
-            tnScalar(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
-        }
+        tn(null, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
     }
 
     public static void nt(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                           float[] c, int cOff, int ldc, boolean acc) {
-        if (Vec.ENABLED) {
-            ntVector(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
+        nt(null, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
+    }
+
+    /** {@link #nn} split over output tiles on {@code w}'s threads (null or one thread: on the caller's). */
+    public static void nn(Workers w, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                          float[] c, int cOff, int ldc, boolean acc) {
+        Trace t = trace;
+        if (t != null) t.call('n', 'n', m, n, k, acc);
+        if (!Vec.ENABLED) {
+            nnScalar(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
+        } else if (blocked(m, n, k)) {
+            GemmBlocked.run(w, m, n, k, a, aOff, lda, 1, b, bOff, ldb, 1, c, cOff, ldc, acc);
         } else {
-            ntScalar(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
+            abVector(m, n, k, a, aOff, lda, 1, b, bOff, ldb, c, cOff, ldc, acc);
         }
+    }
+
+    /** {@link #tn} split over output tiles on {@code w}'s threads (null or one thread: on the caller's). */
+    public static void tn(Workers w, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                          float[] c, int cOff, int ldc, boolean acc) {
+        Trace t = trace;
+        if (t != null) t.call('t', 'n', m, n, k, acc);
+        if (!Vec.ENABLED) {
+            tnScalar(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
+        } else if (blocked(m, n, k)) {
+            GemmBlocked.run(w, m, n, k, a, aOff, 1, lda, b, bOff, ldb, 1, c, cOff, ldc, acc);
+        } else {
+            abVector(m, n, k, a, aOff, 1, lda, b, bOff, ldb, c, cOff, ldc, acc);
+        }
+    }
+
+    /** {@link #nt} split over output tiles on {@code w}'s threads (null or one thread: on the caller's). */
+    public static void nt(Workers w, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                          float[] c, int cOff, int ldc, boolean acc) {
+        Trace t = trace;
+        if (t != null) t.call('n', 't', m, n, k, acc);
+        if (!Vec.ENABLED) {
+            ntScalar(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
+        } else if (blocked(m, n, k)) {
+            GemmBlocked.run(w, m, n, k, a, aOff, lda, 1, b, bOff, 1, ldb, c, cOff, ldc, acc);
+        } else {
+            ntVector(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
+        }
+    }
+
+    /**
+     * Whether a product goes through the packed, cache-blocked kernel ({@link GemmBlocked}): when it has at
+     * least one full micro-tile each way and enough depth that packing A and B (M·K + K·N copies) is small
+     * against the M·N·K multiply-adds. Smaller products (LANCE's per-image projections with ranks of a few,
+     * a head of 10 classes) read their operands in place. Depends on the whole problem's shape only, so a
+     * call takes the same path whatever the thread count.
+     */
+    static boolean blocked(int m, int n, int k) {
+        return m >= GemmBlocked.MR && n >= GemmBlocked.NR && k >= 16 && (long) m * n * k >= BLOCKED_MIN_MACS;
+    }
+
+    static final long BLOCKED_MIN_MACS = 32 * 1024;
+
+    /** Sees every GEMM call's form and shape (benchmarks list the shapes a model's step produces); null: none. */
+    public interface Trace {
+        void call(char aForm, char bForm, int m, int n, int k, boolean acc);
+    }
+
+    private static volatile Trace trace;
+
+    /** Installs (or with null removes) the process-wide {@link Trace}; for benchmarks, not for training. */
+    public static void trace(Trace t) {
+        trace = t;
     }
 
     // ---------------------------------------------------------------- scalar references

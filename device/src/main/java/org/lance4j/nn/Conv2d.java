@@ -314,7 +314,7 @@ public final class Conv2d extends Layer {
             int cn = Math.min(chunk, bsz - n0), l = cn * ohw;
             gatherCols(x.data, x.offset, n0, cn, ws, cols, one);
             ctx.macs((long) outChannels * l * ckk);
-            Gemm.nn(outChannels, l, ckk, w.data, w.offset, ckk, ws, cols, l, ws, stage, l, false);
+            Gemm.nn(ctx.workers, outChannels, l, ckk, w.data, w.offset, ckk, ws, cols, l, ws, stage, l, false);
             for (int j = 0; j < cn; j++) {
                 int yo = y.offset + (n0 + j) * outChannels * ohw;
                 for (int o = 0; o < outChannels; o++) System.arraycopy(ws, stage + o * l + j * ohw, y.data, yo + o * ohw, ohw);
@@ -348,11 +348,11 @@ public final class Conv2d extends Layer {
                 gatherCols(saved.data, saved.offset, n0, cn, ws, cols, one);
                 Transpose.transpose(ws, cols, ckk, l, ws, colsT);
                 ctx.macs((long) outChannels * ckk * l);
-                Gemm.nn(outChannels, ckk, l, ws, stage, l, ws, colsT, ckk, dw.data, dw.offset, ckk, true);
+                Gemm.nn(ctx.workers, outChannels, ckk, l, ws, stage, l, ws, colsT, ckk, dw.data, dw.offset, ckk, true);
             }
             if (dx == null) continue;
             ctx.macs((long) ckk * l * outChannels);
-            Gemm.tn(ckk, l, outChannels, w.data, w.offset, ckk, ws, stage, l, ws, cols, l, false);
+            Gemm.tn(ctx.workers, ckk, l, outChannels, w.data, w.offset, ckk, ws, stage, l, ws, cols, l, false);
             for (int j = 0; j < cn; j++) {
                 int dxo = dx.offset + (n0 + j) * c * hw;
                 if (direct) {
@@ -382,7 +382,7 @@ public final class Conv2d extends Layer {
             } else if (direct) {
                 for (int g = 0; g < groups; g++) {
                     ctx.macs((long) og * hw * cg);
-                    Gemm.nn(og, hw, cg, wdata, w.offset + g * og * cg, cg, xd, xo + g * cg * hw, hw,
+                    Gemm.nn(ctx.workers, og, hw, cg, wdata, w.offset + g * og * cg, cg, xd, xo + g * cg * hw, hw,
                             yd, yo + g * og * hw, hw, false);
                 }
             } else {
@@ -390,7 +390,7 @@ public final class Conv2d extends Layer {
                 Im2col.im2col(xd, xo, c, h, wd, k, stride, pad, ws, wo);
                 for (int g = 0; g < groups; g++) {
                     ctx.macs((long) og * ohw * ckk);
-                    Gemm.nn(og, ohw, ckk, wdata, w.offset + g * og * ckk, ckk, ws, wo + g * ckk * ohw, ohw,
+                    Gemm.nn(ctx.workers, og, ohw, ckk, wdata, w.offset + g * og * ckk, ckk, ws, wo + g * ckk * ohw, ohw,
                             yd, yo + g * og * ohw, ohw, false);
                 }
             }
@@ -442,12 +442,12 @@ public final class Conv2d extends Layer {
             int dOff = uB == null ? core.offset + n * plane : s;
             if (leftFirst) {
                 ctx.macs((long) rC * l * ckk + (long) rC * rH * l);
-                Gemm.tn(rC, l, ckk, uC.data, uC.offset, rC, ws, col, l, ws, t, l, false);
-                Gemm.nn(rC, rH, l, ws, t, l, uH.data, uH.offset, rH, dst, dOff, rH, false);
+                Gemm.tn(ctx.workers, rC, l, ckk, uC.data, uC.offset, rC, ws, col, l, ws, t, l, false);
+                Gemm.nn(ctx.workers, rC, rH, l, ws, t, l, uH.data, uH.offset, rH, dst, dOff, rH, false);
             } else {
                 ctx.macs((long) ckk * rH * l + (long) rC * rH * ckk);
-                Gemm.nn(ckk, rH, l, ws, col, l, uH.data, uH.offset, rH, ws, t, rH, false);
-                Gemm.tn(rC, rH, ckk, uC.data, uC.offset, rC, ws, t, rH, dst, dOff, rH, false);
+                Gemm.nn(ctx.workers, ckk, rH, l, ws, col, l, uH.data, uH.offset, rH, ws, t, rH, false);
+                Gemm.tn(ctx.workers, rC, rH, ckk, uC.data, uC.offset, rC, ws, t, rH, dst, dOff, rH, false);
             }
             if (uB != null) {
                 ctx.macs((long) rB * plane);
@@ -481,11 +481,11 @@ public final class Conv2d extends Layer {
                 go = gj;
             }
             ctx.macs((long) outChannels * rH * l + (long) outChannels * rC * rH);
-            Gemm.nn(outChannels, rH, l, g, go, l, uH.data, uH.offset, rH, ws, gu, rH, false);
-            Gemm.nt(outChannels, rC, rH, ws, gu, rH, core.data, core.offset + j * plane, rH, ws, z, rC, true);
+            Gemm.nn(ctx.workers, outChannels, rH, l, g, go, l, uH.data, uH.offset, rH, ws, gu, rH, false);
+            Gemm.nt(ctx.workers, outChannels, rC, rH, ws, gu, rH, core.data, core.offset + j * plane, rH, ws, z, rC, true);
         }
         ctx.macs((long) outChannels * ckk * rC);
-        Gemm.nt(outChannels, ckk, rC, ws, z, rC, uC.data, uC.offset, rC, dw.data, dw.offset, ckk, true);
+        Gemm.nt(ctx.workers, outChannels, ckk, rC, ws, z, rC, uC.data, uC.offset, rC, dw.data, dw.offset, ckk, true);
     }
 
     /**
@@ -512,7 +512,7 @@ public final class Conv2d extends Layer {
                 int gg = g + d * e, vs = gg + e * e;
                 ModeOps.unfold(x.data, x.offset, bsz, c, h, wd, m, ws, g);
                 ctx.macs((long) e * e * d);
-                Gemm.tn(e, e, d, ws, g, e, ws, g, e, ws, gg, e, false);
+                Gemm.tn(ctx.workers, e, e, d, ws, g, e, ws, g, e, ws, gg, e, false);
                 for (int i = 0; i < e * e; i++) gramD[i] = ws[gg + i];
                 SymmetricEigen.decomposeInPlace(gramD, e, vecD, valD);
                 r = SymmetricEigen.rankForEnergy(valD, e, hosvdEnergy);
@@ -521,7 +521,7 @@ public final class Conv2d extends Layer {
                 }
                 ctx.held.reserve(u, d * r, name);
                 ctx.macs((long) d * r * e);
-                Gemm.nn(d, r, e, ws, g, e, ws, vs, r, u.data, u.offset, r, false);
+                Gemm.nn(ctx.workers, d, r, e, ws, g, e, ws, vs, r, u.data, u.offset, r, false);
                 ModeOps.orthonormalize(u.data, u.offset, d, r);
             }
             switch (m) {
@@ -596,7 +596,7 @@ public final class Conv2d extends Layer {
         int gOff = dy.offset;
         if (batchProjected) {
             ctx.macs((long) bp * outChannels * ohw * bsz);
-            Gemm.tn(bp, outChannels * ohw, bsz, uB.data, uB.offset, bp, dy.data, dy.offset, outChannels * ohw, ws, z1,
+            Gemm.tn(ctx.workers, bp, outChannels * ohw, bsz, uB.data, uB.offset, bp, dy.data, dy.offset, outChannels * ohw, ws, z1,
                     outChannels * ohw, false);
             g = ws;
             gOff = z1;
@@ -611,7 +611,7 @@ public final class Conv2d extends Layer {
                             uW.data, uW.offset, wd, rW, ws, t + rc * h * wd, ws, q);
                 }
                 ctx.macs((long) c * h * wd * rC);
-                Gemm.nn(c, h * wd, rC, uC.data, uC.offset, rC, ws, t, h * wd, ws, xt, h * wd, false);
+                Gemm.nn(ctx.workers, c, h * wd, rC, uC.data, uC.offset, rC, ws, t, h * wd, ws, xt, h * wd, false);
                 for (int ch = 0; ch < c; ch++) {
                     ctx.macs((long) ohw * kk);
                     Depthwise.backwardWeight(ws, xt + ch * h * wd, h, wd, g, gOff + (n * c + ch) * ohw, k, stride, pad,
@@ -630,11 +630,11 @@ public final class Conv2d extends Layer {
             Im2col.im2col(ws, t, rC, h, wd, k, stride, pad, ws, col);
             Transpose.transpose(ws, col, rC * kk, ohw, ws, colT);
             ctx.macs((long) outChannels * rC * kk * ohw);
-            Gemm.nn(outChannels, rC * kk, ohw, g, gOff + n * outChannels * ohw, ohw, ws, colT, rC * kk, ws, z, rC * kk, true);
+            Gemm.nn(ctx.workers, outChannels, rC * kk, ohw, g, gOff + n * outChannels * ohw, ohw, ws, colT, rC * kk, ws, z, rC * kk, true);
         }
         for (int o = 0; o < outChannels; o++) {
             ctx.macs((long) c * kk * rC);
-            Gemm.nn(c, kk, rC, uC.data, uC.offset, rC, ws, z + o * rC * kk, kk, dw.data, dw.offset + o * c * kk, kk, true);
+            Gemm.nn(ctx.workers, c, kk, rC, uC.data, uC.offset, rC, ws, z + o * rC * kk, kk, dw.data, dw.offset + o * c * kk, kk, true);
         }
     }
 
@@ -671,12 +671,12 @@ public final class Conv2d extends Layer {
                 for (int g = 0; g < groups; g++) {
                     if (dwFull != null) {   // dW_g (og, cg) += dY_g (og, HW) · Xᵀ (HW, C)[:, g·cg ..]
                         ctx.macs((long) og * cg * hw);
-                        Gemm.nn(og, cg, hw, gd, go + g * og * hw, hw, ctx.workspace.data, ctx.workspace.offset + g * cg, c,
+                        Gemm.nn(ctx.workers, og, cg, hw, gd, go + g * og * hw, hw, ctx.workspace.data, ctx.workspace.offset + g * cg, c,
                                 dw.data, dw.offset + g * og * cg, cg, true);
                     }
                     if (dx != null) {
                         ctx.macs((long) cg * hw * og);
-                        Gemm.tn(cg, hw, og, wdata, w.offset + g * og * cg, cg, gd, go + g * og * hw, hw,
+                        Gemm.tn(ctx.workers, cg, hw, og, wdata, w.offset + g * og * cg, cg, gd, go + g * og * hw, hw,
                                 dx.data, dxo + g * cg * hw, hw, true);
                     }
                 }
@@ -690,14 +690,14 @@ public final class Conv2d extends Layer {
                     Transpose.transpose(ws, wo, c * k * k, ohw, ws, colT);
                     for (int g = 0; g < groups; g++) {
                         ctx.macs((long) og * ckk * ohw);
-                        Gemm.nn(og, ckk, ohw, gd, go + g * og * ohw, ohw, ws, colT + g * ckk, c * k * k,
+                        Gemm.nn(ctx.workers, og, ckk, ohw, gd, go + g * og * ohw, ohw, ws, colT + g * ckk, c * k * k,
                                 dw.data, dw.offset + g * og * ckk, ckk, true);
                     }
                 }
                 if (dx != null) {
                     for (int g = 0; g < groups; g++) {
                         ctx.macs((long) ckk * ohw * og);
-                        Gemm.tn(ckk, ohw, og, wdata, w.offset + g * og * ckk, ckk, gd, go + g * og * ohw, ohw,
+                        Gemm.tn(ctx.workers, ckk, ohw, og, wdata, w.offset + g * og * ckk, ckk, gd, go + g * og * ohw, ohw,
                                 ws, wo + g * ckk * ohw, ohw, false);
                     }
                     Im2col.col2im(ws, wo, c, h, wd, k, stride, pad, dx.data, dxo);

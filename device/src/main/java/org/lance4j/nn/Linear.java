@@ -89,7 +89,7 @@ public final class Linear extends Layer {
     @Override
     public void forward(Tensor y, Tensor[] xs) {
         Tensor x = xs[0];
-        Gemm.nt(bsz, outFeatures, f, x.data, x.offset, f, w.data, w.offset, f, y.data, y.offset, outFeatures, false);
+        Gemm.nt(ctx.workers, bsz, outFeatures, f, x.data, x.offset, f, w.data, w.offset, f, y.data, y.offset, outFeatures, false);
         ctx.macs((long) bsz * outFeatures * f);
         if (b != null) {
             for (int n = 0; n < bsz; n++) {
@@ -105,13 +105,13 @@ public final class Linear extends Layer {
         ctx.held.reserve(core, name);
         ctx.macs((long) bsz * f * rF);
         if (uB == null) {
-            Gemm.nn(bsz, rF, f, x.data, x.offset, f, uF.data, uF.offset, rF, core.data, core.offset, rF, false);
+            Gemm.nn(ctx.workers, bsz, rF, f, x.data, x.offset, f, uF.data, uF.offset, rF, core.data, core.offset, rF, false);
         } else {
             float[] ws = ctx.workspace.data;
             int t = ctx.workspace.offset;   // X U_F (B, r_F)
-            Gemm.nn(bsz, rF, f, x.data, x.offset, f, uF.data, uF.offset, rF, ws, t, rF, false);
+            Gemm.nn(ctx.workers, bsz, rF, f, x.data, x.offset, f, uF.data, uF.offset, rF, ws, t, rF, false);
             ctx.macs((long) rB * rF * bsz);
-            Gemm.tn(rB, rF, bsz, uB.data, uB.offset, rB, ws, t, rF, core.data, core.offset, rF, false);
+            Gemm.tn(ctx.workers, rB, rF, bsz, uB.data, uB.offset, rB, ws, t, rF, core.data, core.offset, rF, false);
         }
     }
 
@@ -121,14 +121,14 @@ public final class Linear extends Layer {
             for (int n = 0; n < bsz; n++) Elementwise.axpy(1f, dy.data, dy.offset + n * outFeatures, db.data, db.offset, outFeatures);
         }
         if (dw != null && basis == null) {
-            Gemm.tn(outFeatures, f, bsz, dy.data, dy.offset, outFeatures, saved.data, saved.offset, f, dw.data, dw.offset, f, true);
+            Gemm.tn(ctx.workers, outFeatures, f, bsz, dy.data, dy.offset, outFeatures, saved.data, saved.offset, f, dw.data, dw.offset, f, true);
             ctx.macs((long) outFeatures * f * bsz);
         } else if (dw != null) {
             lanceWeightGrad(dy);
         }
         Tensor dx = dxs[0];
         if (dx != null) {
-            Gemm.nn(bsz, f, outFeatures, dy.data, dy.offset, outFeatures, w.data, w.offset, f, dx.data, dx.offset, f, true);
+            Gemm.nn(ctx.workers, bsz, f, outFeatures, dy.data, dy.offset, outFeatures, w.data, w.offset, f, dx.data, dx.offset, f, true);
             ctx.macs((long) bsz * f * outFeatures);
         }
         if (trainParams) ctx.held.release(basis != null ? core : saved);
@@ -143,13 +143,13 @@ public final class Linear extends Layer {
         int gOff = dy.offset;
         if (uB != null) {
             ctx.macs((long) rB * outFeatures * bsz);
-            Gemm.tn(rB, outFeatures, bsz, uB.data, uB.offset, rB, dy.data, dy.offset, outFeatures, ws, gb, outFeatures, false);
+            Gemm.tn(ctx.workers, rB, outFeatures, bsz, uB.data, uB.offset, rB, dy.data, dy.offset, outFeatures, ws, gb, outFeatures, false);
             g = ws;
             gOff = gb;
         }
         ctx.macs((long) outFeatures * rF * rB + (long) outFeatures * f * rF);
-        Gemm.tn(outFeatures, rF, rB, g, gOff, outFeatures, core.data, core.offset, rF, ws, z, rF, false);
-        Gemm.nt(outFeatures, f, rF, ws, z, rF, uF.data, uF.offset, rF, dw.data, dw.offset, f, true);
+        Gemm.tn(ctx.workers, outFeatures, rF, rB, g, gOff, outFeatures, core.data, core.offset, rF, ws, z, rF, false);
+        Gemm.nt(ctx.workers, outFeatures, f, rF, ws, z, rF, uF.data, uF.offset, rF, dw.data, dw.offset, f, true);
     }
 
     @Override

@@ -12,6 +12,8 @@ public final class StepContext {
     public final BackwardArena held;
     /** Shared scratch, sized to the largest layer's need; contents do not survive a layer call. */
     public Tensor workspace;
+    /** Kernel threads (null: the caller's only); layers pass it to the GEMMs they split over output tiles. */
+    public org.lance4j.kernel.Workers workers;
     /** Training mode (PyTorch {@code model.train()}): BN batch statistics and dropout are active. */
     public boolean training;
     /** BN layers use and keep their running statistics even while training (the fine-tuning recipe). */

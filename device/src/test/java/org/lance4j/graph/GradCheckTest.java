@@ -137,7 +137,7 @@ class GradCheckTest {
                 default -> { }
             }
         }
-        Graph.Config cfg = new Graph.Config(c.batch, c.rule, c.training, c.freezeBn, Long.MAX_VALUE, 77, true, true, null, java.util.Map.of(), false, 0);
+        Graph.Config cfg = new Graph.Config(c.batch, c.rule, c.training, c.freezeBn, Long.MAX_VALUE, 77, true, true, null, java.util.Map.of(), false, 0, null);
         Graph g = Graph.plan(m, cfg);
         int inSize = g.input().size();
         float[] x = c.inputGap > 0 ? r.spaced(inSize, c.inputGap) : r.uniform(inSize);

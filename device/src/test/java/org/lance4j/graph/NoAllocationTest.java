@@ -23,25 +23,37 @@ class NoAllocationTest {
     static final int MAX_WARMUP_ROUNDS = 60;
 
     static ModelSpec everyLayer() {
+        return everyLayer(8);
+    }
+
+    /** @param ch channels of the first convolutions (8: every GEMM small; 32: the large ones take the blocked, threaded path) */
+    static ModelSpec everyLayer(int ch) {
         SpecBuilder b = new SpecBuilder("alloc-net", 3, 20, 20);
-        String x = b.relu("r1", b.bn("bn1", b.conv("c1", ModelSpec.INPUT, 8, 3, 1, 1, 1, false)));
-        String y = b.bn("bn2", b.conv("c2", x, 8, 3, 1, 1, 1, false));
+        String x = b.relu("r1", b.bn("bn1", b.conv("c1", ModelSpec.INPUT, ch, 3, 1, 1, 1, false)));
+        String y = b.bn("bn2", b.conv("c2", x, ch, 3, 1, 1, 1, false));
         x = b.relu("r2", b.add("add", y, x));
         x = b.maxPool("mp", x, 2, 2, 0);
-        x = b.relu6("r3", b.bn("bn3", b.conv("dw", x, 8, 3, 1, 1, 8, false)));
-        x = b.relu("r4", b.bn("bn4", b.conv("pw", x, 16, 1, 1, 0, 1, true)));
+        x = b.relu6("r3", b.bn("bn3", b.conv("dw", x, ch, 3, 1, 1, ch, false)));
+        x = b.relu("r4", b.bn("bn4", b.conv("pw", x, 2 * ch, 1, 1, 0, 1, true)));
         x = b.avgPool("ap", x, 2, 2, 0);
         x = b.dropout("drop", b.flatten("flat", x), 0.2f);
         b.linear("fc", x, 10, true);
         return b.build();
     }
 
+    /** Bytes allocated by the calling thread and the graph's kernel workers over {@code steps} steps. */
     private static long stepsAllocation(Trainer t, float[] images, Shape shape, int[] labels, int steps) {
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long tid = Thread.currentThread().getId();
-        long before = mx.getThreadAllocatedBytes(tid);
+        org.lance4j.kernel.Workers w = t.graph().config().workers();
+        long[] extra = w == null ? new long[0] : w.threadIds();
+        long[] ids = java.util.Arrays.copyOf(extra, extra.length + 1);
+        ids[extra.length] = Thread.currentThread().getId();
+        long[] before = new long[ids.length];   // one id at a time: the array form returns a new array
+        for (int i = 0; i < ids.length; i++) before[i] = mx.getThreadAllocatedBytes(ids[i]);
         for (int i = 0; i < steps; i++) t.step(images, 0, shape, labels, 0);
-        return mx.getThreadAllocatedBytes(tid) - before;
+        long sum = 0;
+        for (int i = 0; i < ids.length; i++) sum += mx.getThreadAllocatedBytes(ids[i]) - before[i];
+        return sum;
     }
 
     private static void assertStepAllocatesNothing(Graph.Config cfg, String what) {
@@ -50,7 +62,12 @@ class NoAllocationTest {
 
     private static void assertStepAllocatesNothing(Graph.Config cfg, String what,
                                                    java.util.function.Function<Graph, org.lance4j.train.GradientProjection> projection) {
-        Model m = Model.initialized(everyLayer(), 3);
+        assertStepAllocatesNothing(everyLayer(), cfg, what, projection);
+    }
+
+    private static void assertStepAllocatesNothing(ModelSpec spec, Graph.Config cfg, String what,
+                                                   java.util.function.Function<Graph, org.lance4j.train.GradientProjection> projection) {
+        Model m = Model.initialized(spec, 3);
         Graph g = Graph.plan(m, cfg);
         Trainer t = new Trainer(g, new Sgd(g, SgdConfig.paperFineTuning(10)), 16, projection.apply(g));
         Rnd r = new Rnd(4);
@@ -64,8 +81,23 @@ class NoAllocationTest {
             if (last <= ALLOWANCE_PER_STEP * MEASURED_STEPS) break;
         }
         System.out.printf("no-allocation [%s] %s: %d bytes over %d steps%n", Vec.describe(), what, last, MEASURED_STEPS);
+        org.lance4j.kernel.Workers w = cfg.workers();
+        // (with -Dlance4j.species=scalar every kernel runs its scalar reference on the calling thread)
+        if (w != null && w.threads() > 1 && Vec.ENABLED) assertTrue(w.calls() > 0, what + ": no kernel went through the pool, so its threads were not tested");
         assertTrue(last <= ALLOWANCE_PER_STEP * MEASURED_STEPS, what + ": " + last + " bytes allocated over "
                 + MEASURED_STEPS + " steady-state steps (allowed " + ALLOWANCE_PER_STEP + " per step)");
+    }
+
+    @Test
+    void stepOnTwoAndThreeThreadsAllocatesNothing() {
+        for (int threads : new int[] {2, 3}) {
+            try (org.lance4j.kernel.Workers w = new org.lance4j.kernel.Workers(threads)) {
+                assertStepAllocatesNothing(everyLayer(32), Graph.Config.train(8, TrainableRule.all()).withWorkers(w),
+                        "all layers trained, 32 channels, " + w, g -> null);
+                assertStepAllocatesNothing(everyLayer(32), Graph.Config.train(8, TrainableRule.lastConvs(2)).withFrozenBatchNorm().withWorkers(w),
+                        "last 2 convs + head, 32 channels, " + w, g -> null);
+            }
+        }
     }
 
     @Test

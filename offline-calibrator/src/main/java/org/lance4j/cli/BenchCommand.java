@@ -22,8 +22,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Benchmarks. {@code latency}: step time against the number of trained layers, per method. */
-@Command(name = "bench", description = "Benchmarks: latency (step time for 1..N trained layers per method).",
-        subcommands = {BenchCommand.Latency.class})
+@Command(name = "bench", description = "Benchmarks: latency (step time for 1..N trained layers per method), gemm (our GEMM against OpenBLAS).",
+        subcommands = {BenchCommand.Latency.class, BenchCommand.GemmCmd.class})
 final class BenchCommand {
     @Command(name = "latency", description = "Forward, backward and total step time for 1..N trained layers, for bp, lance, hosvd and asi; CSV, chart, results.md.")
     static final class Latency implements Callable<Integer> {
@@ -158,6 +158,130 @@ final class BenchCommand {
                         p.backwardMs(), p.optimizerMs(), p.totalMs(), Sizes.human(p.paperBytes()), Sizes.human(p.peakBytes())));
             }
             md.append("\nCharts: `latency.png` (total), `latency-split.png` (forward and backward).\n");
+            AtomicFiles.writeString(out.resolve("results.md"), md.toString());
+            return md.toString();
+        }
+    }
+
+    @Command(name = "gemm", description = "Our GEMM against OpenBLAS (Debian libopenblas-dev, built with gcc) at the shapes the zoo's training steps produce, timed in alternation in one run; plus the core's FMA peak.")
+    static final class GemmCmd implements Callable<Integer> {
+        @Option(names = "--models", defaultValue = "mobilenetv2,resnet18,mcunet", split = ",", description = "Models whose step shapes are benched (default ${DEFAULT-VALUE}).",
+                completionCandidates = ModelNames.class)
+        List<String> models;
+
+        @Option(names = "--batch", defaultValue = "32", description = "Batch size of the steps (default ${DEFAULT-VALUE}).")
+        int batch;
+
+        @Option(names = "--input", defaultValue = "32", description = "Input size (default ${DEFAULT-VALUE}).")
+        int input;
+
+        @Option(names = "--layers", defaultValue = "4", description = "Fine-tuned convolutions (default ${DEFAULT-VALUE}).")
+        int layers;
+
+        @Option(names = "--threads", defaultValue = "1", description = "Threads for both libraries (default ${DEFAULT-VALUE}: OpenBLAS single-thread).")
+        int threads;
+
+        @Option(names = "--rounds", defaultValue = "7", description = "Timed rounds per shape; medians are reported (default ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(names = "--round-ms", defaultValue = "3", description = "Work per round and library, about (default ${DEFAULT-VALUE} ms).")
+        double roundMs;
+
+        @Option(names = "--min-mflop", defaultValue = "0", description = "Skip shapes smaller than this (MFLOP per call; default ${DEFAULT-VALUE}: all).")
+        double minMflop;
+
+        @Option(names = "--out", defaultValue = "results/bench-gemm", description = "Directory for gemm.csv and results.md (default ${DEFAULT-VALUE}).")
+        Path out;
+
+        @Option(names = "--seed", defaultValue = "233", description = "Seed of the models' weights.")
+        long seed;
+
+        @Option(names = "--json", description = "Print exactly one JSON object on stdout.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            for (String m : models) ModelNames.require("--models", m);
+            if (threads < 1) throw new IllegalArgumentException("--threads must be ≥ 1, got " + threads);
+            if (rounds < 1) throw new IllegalArgumentException("--rounds must be ≥ 1, got " + rounds);
+            Map<org.lance4j.app.StepShapes.GemmShape, org.lance4j.app.StepShapes.Use> shapes = new LinkedHashMap<>();
+            org.lance4j.app.StepShapes.collect(models, batch, input, layers, seed).forEach((k, v) -> {
+                if (2.0 * k.macs() >= minMflop * 1e6) shapes.put(k, v);
+            });
+            if (!json) System.err.printf(Locale.ROOT, "%d distinct GEMM shapes; timing ours and OpenBLAS's in alternation ...%n", shapes.size());
+            org.lance4j.app.GemmBench.Result r = org.lance4j.app.GemmBench.run(shapes, threads, rounds, roundMs, row -> {
+                if (!json) System.err.printf(Locale.ROOT, "%-22s ours %6.1f  OpenBLAS %6.1f GFLOPS  ratio %.2f%n", row.shape(), row.oursGflops(), row.blasGflops(), row.ratio());
+            });
+            String md = writeGemm(out, r, this);
+            Output.print(json, gemmJson(r), () -> md + "\nwrote " + out.resolve("results.md") + ", gemm.csv");
+            return 0;
+        }
+
+        static Map<String, Object> gemmJson(org.lance4j.app.GemmBench.Result r) {
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("threads", r.threads());
+            j.put("vector", Vec.describe());
+            j.put("fma_peak_gflops", r.peakGflops());
+            double[] ratios = r.rows().stream().mapToDouble(org.lance4j.app.GemmBench.Row::ratio).toArray();
+            j.put("median_ratio", median(ratios));
+            j.put("min_ratio", java.util.Arrays.stream(ratios).min().orElse(Double.NaN));
+            j.put("time_weighted_ratio", timeWeighted(r));
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (org.lance4j.app.GemmBench.Row row : r.rows()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("form", row.shape().form());
+                m.put("m", row.shape().m());
+                m.put("n", row.shape().n());
+                m.put("k", row.shape().k());
+                m.put("acc", row.shape().acc());
+                m.put("calls_per_step", row.use().calls);
+                m.put("where", new ArrayList<>(row.use().where));
+                m.put("ours_gflops", row.oursGflops());
+                m.put("openblas_gflops", row.blasGflops());
+                m.put("ratio", row.ratio());
+                rows.add(m);
+            }
+            j.put("shapes", rows);
+            return j;
+        }
+
+        /** OpenBLAS's time over ours with each shape weighted by its calls per step: the whole-step GEMM ratio. */
+        static double timeWeighted(org.lance4j.app.GemmBench.Result r) {
+            double ours = 0, theirs = 0;
+            for (org.lance4j.app.GemmBench.Row row : r.rows()) {
+                ours += row.oursNs() * row.use().calls;
+                theirs += row.blasNs() * row.use().calls;
+            }
+            return theirs / ours;
+        }
+
+        static double median(double[] x) {
+            double[] y = x.clone();
+            java.util.Arrays.sort(y);
+            int n = y.length;
+            return n == 0 ? Double.NaN : n % 2 == 1 ? y[n / 2] : (y[n / 2 - 1] + y[n / 2]) / 2;
+        }
+
+        static String writeGemm(Path out, org.lance4j.app.GemmBench.Result r, GemmCmd o) throws java.io.IOException {
+            StringBuilder csv = new StringBuilder("form,m,n,k,acc,calls_per_step,where,ours_ns,openblas_ns,ours_gflops,openblas_gflops,ratio,ours_pct_peak\n");
+            StringBuilder md = new StringBuilder("# GEMM: lance4j against OpenBLAS\n\n");
+            double[] ratios = r.rows().stream().mapToDouble(org.lance4j.app.GemmBench.Row::ratio).toArray();
+            md.append(String.format(Locale.ROOT, "Shapes of one training step of %s (batch %d, input %d; pretraining and fine-tuning of the last %d convolutions, full backprop). "
+                            + "%d thread(s) each; medians of %d alternating rounds. Vector width %s. FMA peak of one core (C FMA loop): %.1f GFLOPS.%n%n"
+                            + "**Median ratio (OpenBLAS time / ours) %.2f, lowest %.2f, weighted by calls per step %.2f** over %d shapes.%n%n",
+                    String.join(", ", o.models), o.batch, o.input, o.layers, r.threads(), o.rounds, Vec.describe(), r.peakGflops(),
+                    median(ratios), java.util.Arrays.stream(ratios).min().orElse(Double.NaN), timeWeighted(r), ratios.length));
+            md.append("| form | M | N | K | += | calls/step | ours GFLOPS | OpenBLAS GFLOPS | ratio | ours % of peak | where |\n");
+            md.append("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---|\n");
+            for (org.lance4j.app.GemmBench.Row row : r.rows()) {
+                var s = row.shape();
+                String where = String.join("; ", row.use().where);
+                csv.append(String.format(Locale.ROOT, "%s,%d,%d,%d,%b,%d,\"%s\",%.0f,%.0f,%.2f,%.2f,%.3f,%.1f%n", s.form(), s.m(), s.n(), s.k(), s.acc(),
+                        row.use().calls, where, row.oursNs(), row.blasNs(), row.oursGflops(), row.blasGflops(), row.ratio(), 100 * row.oursGflops() / r.peakGflops()));
+                md.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %s | %d | %.1f | %.1f | %.2f | %.0f %% | %s |%n", s.form(), s.m(), s.n(), s.k(), s.acc() ? "yes" : "",
+                        row.use().calls, row.oursGflops(), row.blasGflops(), row.ratio(), 100 * row.oursGflops() / r.peakGflops(), where));
+            }
+            AtomicFiles.writeString(out.resolve("gemm.csv"), csv.toString());
             AtomicFiles.writeString(out.resolve("results.md"), md.toString());
             return md.toString();
         }

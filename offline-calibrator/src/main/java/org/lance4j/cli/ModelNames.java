@@ -9,4 +9,11 @@ final class ModelNames implements Iterable<String> {
     public Iterator<String> iterator() {
         return Zoo.NAMES.iterator();
     }
+
+    /** Refuses a model name not in the zoo, naming the flag. */
+    static void require(String flag, String name) {
+        if (!Zoo.NAMES.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+            throw new IllegalArgumentException(flag + ": unknown model '" + name + "' (" + String.join(", ", Zoo.NAMES) + ")");
+        }
+    }
 }

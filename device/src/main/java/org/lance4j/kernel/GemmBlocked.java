@@ -1,0 +1,300 @@
+package org.lance4j.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The packed, cache-blocked GEMM behind {@link Gemm} for products large enough to pay for packing:
+ * C(M,N) (+)= A(M,K)·B(K,N) with A and B read through (row stride, column stride) pairs, so the three
+ * forms (nn, nt, tn) are one code path.
+ *
+ * <p>Loops as in Goto and van de Geijn's layout: for each NC-column panel of B and KC-deep slice, B's
+ * slice is packed into NR-wide strips (K-major, contiguous); for each MC-row block of A, A's slice is
+ * packed into MR-tall strips; then an MR × NR register-blocked micro-kernel (MR = 6 rows × 2 vectors,
+ * 12 accumulators) walks the strips. Edges are zero-padded in the packs and the micro-kernel always
+ * computes a full tile, writing back only the valid part: every element of C is computed by the same
+ * sequence of operations wherever it lies, so splitting the output over threads (by column or row
+ * ranges, {@link Workers}) gives bit-identical results for any thread count.
+ *
+ * <p>Pack buffers are per thread (a {@link ThreadLocal}), grown on first use and then reused: steady-state
+ * calls allocate nothing.
+ */
+final class GemmBlocked {
+    private static final VectorSpecies<Float> S = Vec.F;
+    private static final int L = S.length();
+    /** Micro-tile rows. */
+    static final int MR = 6;
+    /** Micro-tile columns: two vectors. */
+    static final int NR = 2 * L;
+    /** Depth of a packed slice (KC·NR floats of B per strip stay in L1). */
+    static final int KC = 256;
+    /** Rows of A packed at once (MC·KC floats in L2); a multiple of MR. */
+    static final int MC = 96;
+    /** Panels at most this wide read A in place rather than packing it (too few strips to reuse a packed copy). */
+    static final int IN_PLACE_MAX_N = 4 * NR;
+    /** Columns of B packed at once (KC·NC floats); a multiple of NR. */
+    static final int NC = 512 / NR * NR;
+
+    private GemmBlocked() { }
+
+    /** Per-thread buffers: packed A block (MC, KC), packed B panel (KC, NC), one tile (MR, NR). */
+    private static final class Buffers {
+        float[] a = new float[0];
+        float[] b = new float[0];
+        final float[] tile = new float[MR * NR];
+    }
+
+    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+
+    /** The parameters of one split call; a {@link Workers} holds one (one caller at a time). */
+    static final class Job implements Workers.Task {
+        int m, n, k, aOff, ars, acs, bOff, brs, bcs, cOff, ldc;
+        float[] a, b, c;
+        boolean acc;
+
+        @Override
+        public void run(int part, int parts) {
+            int tilesN = (n + NR - 1) / NR, tilesM = (m + MR - 1) / MR;
+            // split the dimension with more tiles; each part packs the other operand itself
+            if (tilesN >= tilesM || tilesN >= 2 * parts) {
+                int t0 = (int) ((long) tilesN * part / parts), t1 = (int) ((long) tilesN * (part + 1) / parts);
+                int j0 = t0 * NR, j1 = Math.min(n, t1 * NR);
+                if (j1 > j0) {
+                    sequential(m, j1 - j0, k, a, aOff, ars, acs, b, bOff + j0 * bcs, brs, bcs, c, cOff + j0, ldc, acc, KC, MC, NC, IN_PLACE_MAX_N);
+                }
+            } else {
+                int t0 = (int) ((long) tilesM * part / parts), t1 = (int) ((long) tilesM * (part + 1) / parts);
+                int i0 = t0 * MR, i1 = Math.min(m, t1 * MR);
+                if (i1 > i0) {
+                    sequential(i1 - i0, n, k, a, aOff + i0 * ars, ars, acs, b, bOff, brs, bcs, c, cOff + i0 * ldc, ldc, acc, KC, MC, NC, IN_PLACE_MAX_N);
+                }
+            }
+        }
+    }
+
+    static void run(Workers w, int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, int bcs,
+                    float[] c, int cOff, int ldc, boolean acc) {
+        if (w == null || w.threads() == 1) {
+            sequential(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, acc, KC, MC, NC, IN_PLACE_MAX_N);
+            return;
+        }
+        Job j = w.gemm;
+        j.m = m; j.n = n; j.k = k;
+        j.a = a; j.aOff = aOff; j.ars = ars; j.acs = acs;
+        j.b = b; j.bOff = bOff; j.brs = brs; j.bcs = bcs;
+        j.c = c; j.cOff = cOff; j.ldc = ldc; j.acc = acc;
+        try {
+            w.run(j);
+        } finally {
+            j.a = j.b = j.c = null;   // no references kept to the caller's arrays
+        }
+    }
+
+    /**
+     * One thread's blocked product. Block sizes and the in-place limit are parameters so that tests can make every
+     * edge and both ways of reading A occur on small shapes; {@code kc}, {@code mc} and {@code nc} must be
+     * multiples of 1, MR and NR.
+     */
+    static void sequential(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, int bcs,
+                           float[] c, int cOff, int ldc, boolean acc, int kc, int mc, int nc, int inPlaceMaxN) {
+        Buffers buf = BUFFERS.get();
+        int needA = mc * kc, needB = kc * nc;
+        if (buf.a.length < needA) buf.a = new float[needA];
+        if (buf.b.length < needB) buf.b = new float[needB];
+        float[] pa = buf.a, pb = buf.b, tile = buf.tile;
+        for (int j0 = 0; j0 < n; j0 += nc) {
+            int nb = Math.min(nc, n - j0);
+            for (int p0 = 0; p0 < k; p0 += kc) {
+                int kb = Math.min(kc, k - p0);
+                boolean add = acc || p0 > 0;
+                packB(b, bOff + p0 * brs + j0 * bcs, brs, bcs, kb, nb, pb);
+                // A in place when the panel has few B strips to reuse a packed copy for (a weight gradient's thin N),
+                // packed otherwise; a partial strip of rows is always packed (zero rows). Same values, same order:
+                // the choice never changes a result.
+                boolean packed = nb > inPlaceMaxN;
+                for (int i0 = 0; i0 < m; i0 += mc) {
+                    int mb = Math.min(mc, m - i0);
+                    int full = mb - mb % MR;
+                    int ai = aOff + i0 * ars + p0 * acs;
+                    if (packed) packA(a, ai, ars, acs, mb, kb, pa);
+                    else if (full < mb) packA(a, ai + full * ars, ars, acs, mb - full, kb, pa);
+                    for (int jr = 0; jr < nb; jr += NR) {
+                        int nr = Math.min(NR, nb - jr);
+                        int bo = jr * kb;   // strip jr / NR starts at (jr / NR)·NR·kb
+                        for (int ir = 0; ir < mb; ir += MR) {
+                            int mr = Math.min(MR, mb - ir), co = cOff + (i0 + ir) * ldc + j0 + jr;
+                            if (packed) kernel(kb, pa, ir * kb, pb, bo, c, co, ldc, add, mr, nr, tile);
+                            else if (ir < full) kernelInPlace(kb, a, ai + ir * ars, ars, acs, pb, bo, c, co, ldc, add, mr, nr, tile);
+                            else kernel(kb, pa, 0, pb, bo, c, co, ldc, add, mr, nr, tile);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** dst ← A's (mb, kb) block in MR-row strips, K-major within a strip ((p, r) at strip·MR·kb + p·MR + r), zero rows past mb. */
+    static void packA(float[] a, int off, int ars, int acs, int mb, int kb, float[] dst) {
+        int d = 0;
+        for (int s = 0; s < mb; s += MR) {
+            int rows = Math.min(MR, mb - s);
+            if (ars == 1) {   // columns of A are contiguous (the tn form): MR floats per p
+                for (int p = 0; p < kb; p++) {
+                    int src = off + p * acs + s, o = d + p * MR;
+                    for (int r = 0; r < rows; r++) dst[o + r] = a[src + r];
+                    for (int r = rows; r < MR; r++) dst[o + r] = 0f;
+                }
+            } else {
+                for (int r = 0; r < rows; r++) {
+                    int src = off + (s + r) * ars;
+                    for (int p = 0; p < kb; p++) dst[d + p * MR + r] = a[src + p * acs];
+                }
+                for (int r = rows; r < MR; r++) for (int p = 0; p < kb; p++) dst[d + p * MR + r] = 0f;
+            }
+            d += MR * kb;
+        }
+    }
+
+    /** dst ← B's (kb, nb) block in NR-column strips, K-major within a strip ((p, j) at strip·NR·kb + p·NR + j), zero columns past nb. */
+    static void packB(float[] b, int off, int brs, int bcs, int kb, int nb, float[] dst) {
+        int d = 0;
+        for (int s = 0; s < nb; s += NR) {
+            int cols = Math.min(NR, nb - s);
+            if (bcs == 1 && cols == NR) {   // rows of B are contiguous (nn, tn): two vectors per p
+                for (int p = 0; p < kb; p++) {
+                    int src = off + p * brs + s, o = d + p * NR;
+                    FloatVector.fromArray(S, b, src).intoArray(dst, o);
+                    FloatVector.fromArray(S, b, src + L).intoArray(dst, o + L);
+                }
+            } else if (bcs == 1) {
+                for (int p = 0; p < kb; p++) {
+                    int src = off + p * brs + s, o = d + p * NR;
+                    for (int j = 0; j < cols; j++) dst[o + j] = b[src + j];
+                    for (int j = cols; j < NR; j++) dst[o + j] = 0f;
+                }
+            } else {   // nt: B's columns are rows of the stored (N, K) matrix
+                for (int j = 0; j < cols; j++) {
+                    int src = off + (s + j) * bcs;
+                    for (int p = 0; p < kb; p++) dst[d + p * NR + j] = b[src + p * brs];
+                }
+                for (int j = cols; j < NR; j++) for (int p = 0; p < kb; p++) dst[d + p * NR + j] = 0f;
+            }
+            d += NR * kb;
+        }
+    }
+
+    /**
+     * The MR × NR micro-kernel: x = Σ_p a(:, p) b(p, :) over a packed strip of A ((p, r) at ao + p·MR + r) and a
+     * packed strip of B, then C ← x, or C ← C + x when {@code add}; a partial tile (mr < MR or nr < NR) goes
+     * through {@code tile} and only its valid part is written — with the same additions, so edge elements
+     * round as interior ones do. Constant offsets into A let the JIT check bounds once per step of p.
+     */
+    static void kernel(int kb, float[] pa, int ao, float[] pb, int bo, float[] c, int co, int ldc, boolean add,
+                       int mr, int nr, float[] tile) {
+        FloatVector x00 = FloatVector.zero(S), x01 = x00, x10 = x00, x11 = x00, x20 = x00, x21 = x00;
+        FloatVector x30 = x00, x31 = x00, x40 = x00, x41 = x00, x50 = x00, x51 = x00;
+        // indices affine in p, so that the JIT hoists B's range checks out of the loop (a separate induction
+        // variable kept one check per load; unrolling by two made it slower, measured side by side)
+        for (int p = 0; p < kb; p++) {
+            int bp = bo + p * NR, ap = ao + p * MR;
+            FloatVector b0 = FloatVector.fromArray(S, pb, bp);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bp + L);
+            FloatVector v = FloatVector.broadcast(S, pa[ap]);
+            x00 = v.fma(b0, x00); x01 = v.fma(b1, x01);
+            v = FloatVector.broadcast(S, pa[ap + 1]);
+            x10 = v.fma(b0, x10); x11 = v.fma(b1, x11);
+            v = FloatVector.broadcast(S, pa[ap + 2]);
+            x20 = v.fma(b0, x20); x21 = v.fma(b1, x21);
+            v = FloatVector.broadcast(S, pa[ap + 3]);
+            x30 = v.fma(b0, x30); x31 = v.fma(b1, x31);
+            v = FloatVector.broadcast(S, pa[ap + 4]);
+            x40 = v.fma(b0, x40); x41 = v.fma(b1, x41);
+            v = FloatVector.broadcast(S, pa[ap + 5]);
+            x50 = v.fma(b0, x50); x51 = v.fma(b1, x51);
+        }
+        if (mr == MR && nr == NR) {
+            // written out: a helper taking vectors as arguments is not always inlined, and then every vector is boxed
+            int c1 = co + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
+            if (add) {   // C + x, as the partial-tile path below adds (float addition commutes exactly)
+                x00 = x00.add(FloatVector.fromArray(S, c, co)); x01 = x01.add(FloatVector.fromArray(S, c, co + L));
+                x10 = x10.add(FloatVector.fromArray(S, c, c1)); x11 = x11.add(FloatVector.fromArray(S, c, c1 + L));
+                x20 = x20.add(FloatVector.fromArray(S, c, c2)); x21 = x21.add(FloatVector.fromArray(S, c, c2 + L));
+                x30 = x30.add(FloatVector.fromArray(S, c, c3)); x31 = x31.add(FloatVector.fromArray(S, c, c3 + L));
+                x40 = x40.add(FloatVector.fromArray(S, c, c4)); x41 = x41.add(FloatVector.fromArray(S, c, c4 + L));
+                x50 = x50.add(FloatVector.fromArray(S, c, c5)); x51 = x51.add(FloatVector.fromArray(S, c, c5 + L));
+            }
+            x00.intoArray(c, co); x01.intoArray(c, co + L);
+            x10.intoArray(c, c1); x11.intoArray(c, c1 + L);
+            x20.intoArray(c, c2); x21.intoArray(c, c2 + L);
+            x30.intoArray(c, c3); x31.intoArray(c, c3 + L);
+            x40.intoArray(c, c4); x41.intoArray(c, c4 + L);
+            x50.intoArray(c, c5); x51.intoArray(c, c5 + L);
+            return;
+        }
+        x00.intoArray(tile, 0); x01.intoArray(tile, L);
+        x10.intoArray(tile, NR); x11.intoArray(tile, NR + L);
+        x20.intoArray(tile, 2 * NR); x21.intoArray(tile, 2 * NR + L);
+        x30.intoArray(tile, 3 * NR); x31.intoArray(tile, 3 * NR + L);
+        x40.intoArray(tile, 4 * NR); x41.intoArray(tile, 4 * NR + L);
+        x50.intoArray(tile, 5 * NR); x51.intoArray(tile, 5 * NR + L);
+        for (int i = 0; i < mr; i++) {
+            int ci = co + i * ldc, ti = i * NR;
+            if (add) for (int j = 0; j < nr; j++) c[ci + j] += tile[ti + j];
+            else for (int j = 0; j < nr; j++) c[ci + j] = tile[ti + j];
+        }
+    }
+
+    /** {@link #kernel} reading a full strip of A in place through its strides (A(r, p) at ao + r·ars + p·acs). */
+    static void kernelInPlace(int kb, float[] a, int ao, int ars, int acs, float[] pb, int bo, float[] c, int co, int ldc, boolean add,
+                              int mr, int nr, float[] tile) {
+        FloatVector x00 = FloatVector.zero(S), x01 = x00, x10 = x00, x11 = x00, x20 = x00, x21 = x00;
+        FloatVector x30 = x00, x31 = x00, x40 = x00, x41 = x00, x50 = x00, x51 = x00;
+        final int r0 = ao, r1 = ao + ars, r2 = r1 + ars, r3 = r2 + ars, r4 = r3 + ars, r5 = r4 + ars;
+        for (int p = 0, q = 0; p < kb; p++, q += acs, bo += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bo);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bo + L);
+            FloatVector v = FloatVector.broadcast(S, a[r0 + q]);
+            x00 = v.fma(b0, x00); x01 = v.fma(b1, x01);
+            v = FloatVector.broadcast(S, a[r1 + q]);
+            x10 = v.fma(b0, x10); x11 = v.fma(b1, x11);
+            v = FloatVector.broadcast(S, a[r2 + q]);
+            x20 = v.fma(b0, x20); x21 = v.fma(b1, x21);
+            v = FloatVector.broadcast(S, a[r3 + q]);
+            x30 = v.fma(b0, x30); x31 = v.fma(b1, x31);
+            v = FloatVector.broadcast(S, a[r4 + q]);
+            x40 = v.fma(b0, x40); x41 = v.fma(b1, x41);
+            v = FloatVector.broadcast(S, a[r5 + q]);
+            x50 = v.fma(b0, x50); x51 = v.fma(b1, x51);
+        }
+        if (mr == MR && nr == NR) {
+            // written out: a helper taking vectors as arguments is not always inlined, and then every vector is boxed
+            int c1 = co + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
+            if (add) {   // C + x, as the partial-tile path below adds (float addition commutes exactly)
+                x00 = x00.add(FloatVector.fromArray(S, c, co)); x01 = x01.add(FloatVector.fromArray(S, c, co + L));
+                x10 = x10.add(FloatVector.fromArray(S, c, c1)); x11 = x11.add(FloatVector.fromArray(S, c, c1 + L));
+                x20 = x20.add(FloatVector.fromArray(S, c, c2)); x21 = x21.add(FloatVector.fromArray(S, c, c2 + L));
+                x30 = x30.add(FloatVector.fromArray(S, c, c3)); x31 = x31.add(FloatVector.fromArray(S, c, c3 + L));
+                x40 = x40.add(FloatVector.fromArray(S, c, c4)); x41 = x41.add(FloatVector.fromArray(S, c, c4 + L));
+                x50 = x50.add(FloatVector.fromArray(S, c, c5)); x51 = x51.add(FloatVector.fromArray(S, c, c5 + L));
+            }
+            x00.intoArray(c, co); x01.intoArray(c, co + L);
+            x10.intoArray(c, c1); x11.intoArray(c, c1 + L);
+            x20.intoArray(c, c2); x21.intoArray(c, c2 + L);
+            x30.intoArray(c, c3); x31.intoArray(c, c3 + L);
+            x40.intoArray(c, c4); x41.intoArray(c, c4 + L);
+            x50.intoArray(c, c5); x51.intoArray(c, c5 + L);
+            return;
+        }
+        x00.intoArray(tile, 0); x01.intoArray(tile, L);
+        x10.intoArray(tile, NR); x11.intoArray(tile, NR + L);
+        x20.intoArray(tile, 2 * NR); x21.intoArray(tile, 2 * NR + L);
+        x30.intoArray(tile, 3 * NR); x31.intoArray(tile, 3 * NR + L);
+        x40.intoArray(tile, 4 * NR); x41.intoArray(tile, 4 * NR + L);
+        x50.intoArray(tile, 5 * NR); x51.intoArray(tile, 5 * NR + L);
+        for (int i = 0; i < mr; i++) {
+            int ci = co + i * ldc, ti = i * NR;
+            if (add) for (int j = 0; j < nr; j++) c[ci + j] += tile[ti + j];
+            else for (int j = 0; j < nr; j++) c[ci + j] = tile[ti + j];
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package org.lance4j.kernel;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A fixed pool of worker threads that split one kernel call over output tiles. {@link #run} hands the
+ * same {@link Task} to every thread — the caller is part 0, worker i is part i — and returns when all
+ * parts are done. Dispatch allocates nothing (volatile fields, an atomic counter, park/unpark), so a
+ * training step on several threads stays allocation-free.
+ *
+ * <p>One caller at a time: a graph owns its pool, and a second thread entering {@link #run} while a call
+ * is in flight is refused. Idle workers spin briefly (a kernel call usually follows another within
+ * microseconds) and then park. Threads are daemons; {@link #close} stops them.
+ */
+public final class Workers implements AutoCloseable {
+    /** One part of a split kernel call; parts write disjoint outputs. */
+    public interface Task {
+        void run(int part, int parts);
+    }
+
+    /** Spins of an idle worker before it parks (~tens of microseconds). */
+    private static final int SPINS = 20_000;
+
+    private final int threads;
+    private final Thread[] pool;
+    private final AtomicInteger remaining = new AtomicInteger();
+    private final AtomicInteger busy = new AtomicInteger();
+    private volatile Task task;
+    private volatile long epoch;
+    private volatile boolean closed;
+    private volatile Throwable failure;
+    private volatile Thread caller;
+    private long calls;
+    /** The GEMM call being split (parameters of the current call; one caller at a time). */
+    final GemmBlocked.Job gemm = new GemmBlocked.Job();
+
+    /** @param threads total threads including the caller's, ≥ 1 */
+    public Workers(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("--threads must be ≥ 1, got " + threads);
+        this.threads = threads;
+        this.pool = new Thread[threads - 1];
+        for (int i = 1; i < threads; i++) {
+            final int part = i;
+            Thread t = new Thread(() -> loop(part), "lance4j-worker-" + i);
+            t.setDaemon(true);
+            pool[i - 1] = t;
+            t.start();
+        }
+    }
+
+    /** Threads a call is split over, the caller's included. */
+    public int threads() {
+        return threads;
+    }
+
+    /** Split calls made so far (for tests and reports: proof that a graph's kernels went through this pool). */
+    public long calls() {
+        return calls;
+    }
+
+    /** Ids of the pool's own threads (not the caller's), for per-thread accounting such as allocation tests. */
+    public long[] threadIds() {
+        long[] ids = new long[pool.length];
+        for (int i = 0; i < pool.length; i++) ids[i] = pool[i].getId();
+        return ids;
+    }
+
+    /** The number of processors this JVM may use: the default for {@code --threads}. */
+    public static int availableCores() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    /** Runs {@code t.run(i, threads)} for every i, part 0 on the calling thread; returns when all are done. */
+    public void run(Task t) {
+        calls++;
+        if (threads == 1) {
+            t.run(0, 1);
+            return;
+        }
+        if (closed) throw new IllegalStateException("this worker pool is closed");
+        if (!busy.compareAndSet(0, 1)) {
+            throw new IllegalStateException("a worker pool serves one caller at a time; give each concurrent graph its own");
+        }
+        try {
+            caller = Thread.currentThread();
+            failure = null;
+            task = t;
+            remaining.set(threads - 1);
+            epoch++;   // publishes task (volatile write after it)
+            for (Thread w : pool) LockSupport.unpark(w);
+            t.run(0, threads);
+            int spins = 0;
+            while (remaining.get() != 0) {
+                if (++spins < SPINS) Thread.onSpinWait();
+                else LockSupport.park(this);
+            }
+            task = null;
+            Throwable f = failure;
+            if (f != null) {
+                if (f instanceof RuntimeException re) throw re;
+                if (f instanceof Error e) throw e;
+                throw new IllegalStateException(f);
+            }
+        } finally {
+            busy.set(0);
+        }
+    }
+
+    private void loop(int part) {
+        long seen = 0;
+        while (true) {
+            int spins = 0;
+            while (epoch == seen && !closed) {
+                if (++spins < SPINS) Thread.onSpinWait();
+                else LockSupport.park(this);
+            }
+            if (closed) return;
+            seen = epoch;
+            try {
+                task.run(part, threads);
+            } catch (Throwable e) {
+                failure = e;
+            }
+            if (remaining.decrementAndGet() == 0) LockSupport.unpark(caller);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (Thread w : pool) LockSupport.unpark(w);
+        for (Thread w : pool) {
+            try {
+                w.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return threads + (threads == 1 ? " thread" : " threads");
+    }
+}

@@ -1,0 +1,167 @@
+package org.lance4j.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.lance4j.testutil.Assert;
+import org.lance4j.testutil.Rnd;
+
+/**
+ * The packed, cache-blocked GEMM ({@link GemmBlocked}) against the scalar references: every form, shapes
+ * that are not multiples of the micro-tile, with tiny block sizes so that several K slices, row blocks and
+ * column panels (and their edges) occur on small shapes, A packed and A read in place, offsets and padded
+ * leading dimensions. Then the promises the multi-core path rests on: the same bits for 1, 2 and 3 threads,
+ * and for A packed or in place; and the worker pool's own contract.
+ */
+class GemmBlockedTest {
+    enum Form { NN, NT, TN }
+
+    /** (kc, mc, nc, in-place limit): tiny blocks with A packed, tiny blocks with A in place, the defaults. */
+    static final int[][] BLOCKS = {
+        {7, 2 * GemmBlocked.MR, 2 * GemmBlocked.NR, 0},
+        {5, GemmBlocked.MR, GemmBlocked.NR, Integer.MAX_VALUE},
+        {GemmBlocked.KC, GemmBlocked.MC, GemmBlocked.NC, GemmBlocked.IN_PLACE_MAX_N},
+    };
+
+    @Test
+    void blockedMatchesScalarReference() {
+        Rnd r = new Rnd(11);
+        int nr = GemmBlocked.NR, mr = GemmBlocked.MR;
+        int[] ms = {mr, mr + 1, 2 * mr - 1, 3 * mr + 2, 29};
+        int[] ns = {nr, nr + 3, 2 * nr - 1, 3 * nr + 5};
+        int[] ks = {1, 6, 15, 23};
+        int cases = 0;
+        for (int[] blk : BLOCKS) {
+            for (Form f : Form.values()) {
+                for (int m : ms) {
+                    for (int n : ns) {
+                        for (int k : ks) {
+                            check(f, m, n, k, (m + n + k) % 2 == 0, blk, r);
+                            cases++;
+                        }
+                    }
+                }
+            }
+        }
+        // and K across the default slice depth, with the default blocks
+        for (Form f : Form.values()) {
+            check(f, 2 * GemmBlocked.MC + 5, GemmBlocked.NC + 3, GemmBlocked.KC + 37, true, BLOCKS[2], r);
+            check(f, 13, 3 * nr + 1, 2 * GemmBlocked.KC + 1, false, BLOCKS[2], r);
+            cases += 2;
+        }
+        assertEquals(3 * 3 * 5 * 4 * 4 + 6, cases);
+    }
+
+    private static void check(Form f, int m, int n, int k, boolean acc, int[] blk, Rnd r) {
+        int pad = 3, off = 5;
+        int lda = (f == Form.TN ? m : k) + pad, ldb = (f == Form.NT ? k : n) + pad, ldc = n + 2;
+        float[] a = r.uniform(off + (f == Form.TN ? k : m) * lda), b = r.uniform(off + (f == Form.NT ? n : k) * ldb);
+        float[] c0 = r.uniform(off + m * ldc + 4);
+        float[] cs = c0.clone(), cv = c0.clone();
+        int ars = f == Form.TN ? 1 : lda, acs = f == Form.TN ? lda : 1;
+        int brs = f == Form.NT ? 1 : ldb, bcs = f == Form.NT ? ldb : 1;
+        switch (f) {
+            case NN -> Gemm.nnScalar(m, n, k, a, off, lda, b, off, ldb, cs, off, ldc, acc);
+            case NT -> Gemm.ntScalar(m, n, k, a, off, lda, b, off, ldb, cs, off, ldc, acc);
+            default -> Gemm.tnScalar(m, n, k, a, off, lda, b, off, ldb, cs, off, ldc, acc);
+        }
+        GemmBlocked.sequential(m, n, k, a, off, ars, acs, b, off, brs, bcs, cv, off, ldc, acc, blk[0], blk[1], blk[2], blk[3]);
+        // whole arrays: nothing outside C (offset, padding columns, the tail) was written
+        Assert.close(f + " " + m + "×" + n + "×" + k + " acc=" + acc + " blocks=" + java.util.Arrays.toString(blk), cs, cv,
+                4e-7 * k + 1e-6, 1e-5);
+    }
+
+    @Test
+    void threadCountsGiveIdenticalBits() {
+        Rnd r = new Rnd(12);
+        // wide (split by column panels), tall and thin (split by row blocks), and a shape with edges both ways
+        int[][] shapes = {{37, 301, 70}, {301, 21, 90}, {67, 67, 300}};
+        try (Workers w2 = new Workers(2); Workers w3 = new Workers(3)) {
+            for (int[] s : shapes) {
+                int m = s[0], n = s[1], k = s[2];
+                assertTrue(Gemm.blocked(m, n, k), "shape takes the blocked path");
+                for (Form f : Form.values()) {
+                    float[] a = r.uniform(m * k), b = r.uniform(k * n), c0 = r.uniform(m * n);
+                    float[] c1 = c0.clone(), c2 = c0.clone(), c3 = c0.clone();
+                    call(f, null, m, n, k, a, b, c1);
+                    call(f, w2, m, n, k, a, b, c2);
+                    call(f, w3, m, n, k, a, b, c3);
+                    assertArrayEquals(c1, c2, f + " " + m + "×" + n + "×" + k + ": 2 threads");
+                    assertArrayEquals(c1, c3, f + " " + m + "×" + n + "×" + k + ": 3 threads");
+                }
+            }
+        }
+    }
+
+    private static void call(Form f, Workers w, int m, int n, int k, float[] a, float[] b, float[] c) {
+        switch (f) {
+            case NN -> Gemm.nn(w, m, n, k, a, 0, k, b, 0, n, c, 0, n, true);
+            case NT -> Gemm.nt(w, m, n, k, a, 0, k, b, 0, k, c, 0, n, true);
+            default -> Gemm.tn(w, m, n, k, a, 0, m, b, 0, n, c, 0, n, true);
+        }
+    }
+
+    @Test
+    void packedAndInPlaceGiveIdenticalBits() {
+        Rnd r = new Rnd(13);
+        int m = 3 * GemmBlocked.MR + 4, n = 2 * GemmBlocked.NR + 5, k = 41;
+        for (Form f : Form.values()) {
+            int lda = f == Form.TN ? m : k, ldb = f == Form.NT ? k : n;
+            int ars = f == Form.TN ? 1 : lda, acs = f == Form.TN ? lda : 1, brs = f == Form.NT ? 1 : ldb, bcs = f == Form.NT ? ldb : 1;
+            float[] a = r.uniform(m * k), b = r.uniform(k * n), p = new float[m * n], q = new float[m * n];
+            GemmBlocked.sequential(m, n, k, a, 0, ars, acs, b, 0, brs, bcs, p, 0, n, false, 16, 2 * GemmBlocked.MR, 4 * GemmBlocked.NR, 0);
+            GemmBlocked.sequential(m, n, k, a, 0, ars, acs, b, 0, brs, bcs, q, 0, n, false, 16, 2 * GemmBlocked.MR, 4 * GemmBlocked.NR,
+                    Integer.MAX_VALUE);
+            assertArrayEquals(p, q, f + ": A packed vs in place");
+        }
+    }
+
+    @Test
+    void workersRunEveryPartOnceAndPassFailuresOn() {
+        try (Workers w = new Workers(3)) {
+            int[] seen = new int[3];
+            for (int round = 0; round < 1000; round++) w.run((part, parts) -> seen[part]++);
+            assertArrayEquals(new int[] {1000, 1000, 1000}, seen);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> w.run((part, parts) -> {
+                if (part == 2) throw new IllegalArgumentException("boom in part 2");
+            }));
+            assertEquals("boom in part 2", e.getMessage());
+            w.run((part, parts) -> seen[part]++);   // usable after a failure
+            assertArrayEquals(new int[] {1001, 1001, 1001}, seen);
+        }
+        assertThrows(IllegalArgumentException.class, () -> new Workers(0));
+    }
+
+    @Test
+    void workersRefuseASecondCallerWhileBusy() throws Exception {
+        try (Workers w = new Workers(2)) {
+            CountDownLatch inside = new CountDownLatch(1), release = new CountDownLatch(1);
+            Thread t = new Thread(() -> w.run((part, parts) -> {
+                if (part == 0) {
+                    inside.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }));
+            t.start();
+            inside.await();
+            AtomicReference<Throwable> refused = new AtomicReference<>();
+            try {
+                w.run((part, parts) -> { });
+            } catch (IllegalStateException e) {
+                refused.set(e);
+            }
+            release.countDown();
+            t.join();
+            assertTrue(refused.get() != null && refused.get().getMessage().contains("one caller at a time"), String.valueOf(refused.get()));
+        }
+    }
+}

@@ -1,0 +1,195 @@
+package org.lance4j.app;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.lance4j.kernel.Gemm;
+import org.lance4j.kernel.Workers;
+
+/**
+ * Our GEMM against OpenBLAS at the shapes a training step produces ({@link StepShapes}), in one run:
+ * OpenBLAS runs in a small C server ({@code gemm_openblas.c}, compiled here with gcc against Debian's
+ * libopenblas-dev) driven over a pipe, and the two are timed in alternation, round by round and shape by
+ * shape, so that a slow spell of a shared machine hits both. Also measures the core's FMA peak with a
+ * register-only FMA loop in C.
+ */
+public final class GemmBench {
+    /** One shape's medians: ns per call for us and for OpenBLAS. */
+    public record Row(StepShapes.GemmShape shape, StepShapes.Use use, double oursNs, double blasNs) {
+        public double oursGflops() {
+            return 2.0 * shape.macs() / oursNs;
+        }
+
+        public double blasGflops() {
+            return 2.0 * shape.macs() / blasNs;
+        }
+
+        /** OpenBLAS time / our time: > 1 means we are faster. */
+        public double ratio() {
+            return blasNs / oursNs;
+        }
+    }
+
+    public record Result(double peakGflops, int threads, List<Row> rows) { }
+
+    private GemmBench() { }
+
+    /** The C side: compiled into a temporary directory, deleted on close. */
+    public static final class OpenBlas implements AutoCloseable {
+        private final Path dir;
+        private final Process proc;
+        private final PrintWriter in;
+        private final BufferedReader out;
+
+        public OpenBlas(int threads) throws IOException, InterruptedException {
+            dir = Files.createTempDirectory("lance4j-openblas");
+            Path src = dir.resolve("gemm_openblas.c"), bin = dir.resolve("gemm_openblas");
+            try (InputStream s = GemmBench.class.getResourceAsStream("/org/lance4j/bench/gemm_openblas.c")) {
+                Files.copy(s, src);
+            }
+            Process cc;
+            try {
+                cc = new ProcessBuilder("gcc", "-O2", "-march=native", "-o", bin.toString(), src.toString(), "-lopenblas")
+                        .redirectErrorStream(true).start();
+            } catch (IOException e) {
+                deleteDir();
+                throw new IllegalStateException("bench gemm needs gcc (apt-get install gcc libopenblas-dev): " + e.getMessage());
+            }
+            String log = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (cc.waitFor() != 0) {
+                deleteDir();
+                throw new IllegalStateException("could not build the OpenBLAS side (apt-get install libopenblas-dev gcc):\n" + log.strip());
+            }
+            ProcessBuilder pb = new ProcessBuilder(bin.toString());
+            pb.environment().put("OPENBLAS_NUM_THREADS", Integer.toString(threads));
+            pb.environment().put("OPENBLAS_MAIN_FREE", "1");
+            pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+            proc = pb.start();
+            in = new PrintWriter(proc.getOutputStream(), true, StandardCharsets.US_ASCII);
+            out = new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.US_ASCII));
+            ask("threads " + threads);
+        }
+
+        private String ask(String line) throws IOException {
+            in.println(line);
+            String r = out.readLine();
+            if (r == null || r.startsWith("error")) throw new IllegalStateException("OpenBLAS side: " + r + " (for '" + line + "')");
+            return r.strip();
+        }
+
+        /** GFLOPS of the C FMA loop. */
+        public double peakGflops(double seconds) throws IOException {
+            return Double.parseDouble(ask("peak " + seconds));
+        }
+
+        /** Nanoseconds for {@code reps} calls. */
+        public long gemmNanos(StepShapes.GemmShape s, int reps) throws IOException {
+            return Long.parseLong(ask("gemm " + s.form() + " " + s.m() + " " + s.n() + " " + s.k() + " " + (s.acc() ? 1 : 0) + " " + reps));
+        }
+
+        private void deleteDir() throws IOException {
+            try (var files = Files.list(dir)) {
+                for (Path p : files.toList()) Files.deleteIfExists(p);
+            }
+            Files.deleteIfExists(dir);
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.println("quit");
+            try {
+                proc.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            proc.destroy();
+            deleteDir();
+        }
+    }
+
+    /** Dense operands of one shape, as the C side allocates them (lda = K or M, ldb = N or K, ldc = N). */
+    private static final class Operands {
+        final float[] a, b, c;
+
+        Operands(StepShapes.GemmShape s) {
+            a = fill(s.m() * s.k());
+            b = fill(s.k() * s.n());
+            c = fill(s.m() * s.n());
+        }
+
+        private static float[] fill(int n) {
+            float[] x = new float[n];
+            for (int i = 0; i < n; i++) x[i] = (float) ((i * 7919L) % 1000) / 1000f - 0.5f;
+            return x;
+        }
+
+        void call(Workers w, StepShapes.GemmShape s) {
+            int m = s.m(), n = s.n(), k = s.k();
+            switch (s.form()) {
+                case "nn" -> Gemm.nn(w, m, n, k, a, 0, k, b, 0, n, c, 0, n, s.acc());
+                case "nt" -> Gemm.nt(w, m, n, k, a, 0, k, b, 0, k, c, 0, n, s.acc());
+                case "tn" -> Gemm.tn(w, m, n, k, a, 0, m, b, 0, n, c, 0, n, s.acc());
+                default -> throw new IllegalArgumentException(s.form());
+            }
+        }
+    }
+
+    /**
+     * Times every shape: {@code rounds} rounds after one warm-up round, each round timing {@code reps}
+     * calls (about {@code roundMs} of work) of ours and then of OpenBLAS's; medians per call.
+     */
+    public static Result run(Map<StepShapes.GemmShape, StepShapes.Use> shapes, int threads, int rounds, double roundMs,
+                             java.util.function.Consumer<Row> progress) throws IOException, InterruptedException {
+        List<Row> rows = new ArrayList<>();
+        try (OpenBlas blas = new OpenBlas(threads); Workers w = new Workers(threads)) {
+            double peak = blas.peakGflops(0.5);
+            // warm-up: every shape (every form and edge path) a few times over, so that the JIT has compiled the
+            // kernels with their final profile before anything is timed (a late first use of a path deoptimizes them)
+            List<Operands> all = new ArrayList<>();
+            for (StepShapes.GemmShape s : shapes.keySet()) all.add(new Operands(s));
+            long until = System.nanoTime() + 3_000_000_000L;
+            do {
+                int i = 0;
+                for (StepShapes.GemmShape s : shapes.keySet()) all.get(i++).call(w, s);
+            } while (System.nanoTime() < until);
+            all.clear();
+            for (var e : shapes.entrySet()) {
+                StepShapes.GemmShape s = e.getKey();
+                Operands ops = new Operands(s);
+                // reps from a first estimate at 30 GFLOPS, at least one call
+                int reps = (int) Math.max(1, Math.min(100_000, roundMs * 1e6 * 30 / (2.0 * s.macs())));
+                double[] ours = new double[rounds], theirs = new double[rounds];
+                for (int r = -1; r < rounds; r++) {
+                    long t0 = System.nanoTime();
+                    for (int i = 0; i < reps; i++) ops.call(w, s);
+                    long dt = System.nanoTime() - t0;
+                    long bt = blas.gemmNanos(s, reps);
+                    if (r >= 0) {
+                        ours[r] = (double) dt / reps;
+                        theirs[r] = (double) bt / reps;
+                    }
+                }
+                Row row = new Row(s, e.getValue(), median(ours), median(theirs));
+                rows.add(row);
+                if (progress != null) progress.accept(row);
+            }
+            return new Result(peak, threads, rows);
+        }
+    }
+
+    static double median(double[] x) {
+        double[] y = x.clone();
+        Arrays.sort(y);
+        int n = y.length;
+        return n % 2 == 1 ? y[n / 2] : (y[n / 2 - 1] + y[n / 2]) / 2;
+    }
+}

@@ -1,0 +1,101 @@
+/*
+ * The OpenBLAS side of `./lance4j bench gemm`: a small server the Java bench drives over stdin/stdout,
+ * so both libraries are timed in one run, shape by shape, in alternation. Not part of any runtime.
+ *
+ * Built by the bench (gcc -O2 -march=native gemm_openblas.c -lopenblas) from this copy in the jar; Debian's
+ * libopenblas-dev. Commands, one per line; each answers one line:
+ *   threads N           -> "ok"; OpenBLAS uses N threads
+ *   peak SECONDS        -> GFLOPS of an FMA loop (12 independent 256-bit accumulators: the core's FMA peak)
+ *   gemm F M N K ACC R  -> nanoseconds for R back-to-back calls of the F form (nn, nt, tn), as
+ *                          lance4j's Gemm: nn C(M,N) = A(M,K) B(K,N); nt C = A(M,K) B(N,K)^T;
+ *                          tn C = A(K,M)^T B(K,N); ACC 1 adds into C (beta 1), 0 overwrites (beta 0)
+ *   quit
+ */
+#include <cblas.h>
+#include <immintrin.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+extern void openblas_set_num_threads(int);
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static float *grow(float *p, size_t *cap, size_t need) {
+    if (need <= *cap) return p;
+    free(p);
+    p = aligned_alloc(64, ((need * sizeof(float) + 63) / 64) * 64);
+    if (!p) { fprintf(stderr, "gemm_openblas: out of memory\n"); exit(2); }
+    for (size_t i = 0; i < need; i++) p[i] = (float) ((i * 7919u) % 1000u) / 1000.0f - 0.5f;
+    *cap = need;
+    return p;
+}
+
+static double peak(double seconds) {
+    /* 12 independent chains hide the FMA latency on both FMA pipes; written out so that they stay in registers */
+    __m256 m = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
+    __m256 a0 = _mm256_set1_ps(0), a1 = _mm256_set1_ps(1), a2 = _mm256_set1_ps(2), a3 = _mm256_set1_ps(3);
+    __m256 a4 = _mm256_set1_ps(4), a5 = _mm256_set1_ps(5), a6 = _mm256_set1_ps(6), a7 = _mm256_set1_ps(7);
+    __m256 a8 = _mm256_set1_ps(8), a9 = _mm256_set1_ps(9), a10 = _mm256_set1_ps(10), a11 = _mm256_set1_ps(11);
+    long iters = 0;
+    double t0 = now(), t;
+    do {
+        for (int r = 0; r < 1000000; r++) {
+            a0 = _mm256_fmadd_ps(a0, m, c); a1 = _mm256_fmadd_ps(a1, m, c); a2 = _mm256_fmadd_ps(a2, m, c);
+            a3 = _mm256_fmadd_ps(a3, m, c); a4 = _mm256_fmadd_ps(a4, m, c); a5 = _mm256_fmadd_ps(a5, m, c);
+            a6 = _mm256_fmadd_ps(a6, m, c); a7 = _mm256_fmadd_ps(a7, m, c); a8 = _mm256_fmadd_ps(a8, m, c);
+            a9 = _mm256_fmadd_ps(a9, m, c); a10 = _mm256_fmadd_ps(a10, m, c); a11 = _mm256_fmadd_ps(a11, m, c);
+        }
+        iters += 1000000;
+        t = now();
+    } while (t - t0 < seconds);
+    __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
+                             _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7)));
+    s = _mm256_add_ps(s, _mm256_add_ps(_mm256_add_ps(a8, a9), _mm256_add_ps(a10, a11)));
+    if (s[0] == 12345.f) printf("#\n");
+    return iters * 12.0 * 16.0 / (t - t0) / 1e9;   /* 8 lanes × 2 flops per FMA */
+}
+
+int main(void) {
+    openblas_set_num_threads(1);
+    float *a = NULL, *b = NULL, *c = NULL;
+    size_t ca = 0, cb = 0, cc = 0;
+    char line[256];
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    while (fgets(line, sizeof line, stdin)) {
+        char f[8];
+        int m, n, k, acc, reps, threads;
+        double secs;
+        if (sscanf(line, "threads %d", &threads) == 1) {
+            openblas_set_num_threads(threads);
+            printf("ok\n");
+        } else if (sscanf(line, "peak %lf", &secs) == 1) {
+            printf("%.3f\n", peak(secs));
+        } else if (sscanf(line, "gemm %7s %d %d %d %d %d", f, &m, &n, &k, &acc, &reps) == 6) {
+            a = grow(a, &ca, (size_t) m * k);
+            b = grow(b, &cb, (size_t) k * n);
+            c = grow(c, &cc, (size_t) m * n);
+            enum CBLAS_TRANSPOSE ta = CblasNoTrans, tb = CblasNoTrans;
+            int lda = k, ldb = n;
+            if (!strcmp(f, "nt")) { tb = CblasTrans; ldb = k; }
+            else if (!strcmp(f, "tn")) { ta = CblasTrans; lda = m; }
+            else if (strcmp(f, "nn")) { printf("error unknown form %s\n", f); continue; }
+            float beta = acc ? 1.0f : 0.0f;
+            double t0 = now();
+            for (int r = 0; r < reps; r++) {
+                cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, beta, c, n);
+            }
+            printf("%.0f\n", (now() - t0) * 1e9);
+        } else if (!strncmp(line, "quit", 4)) {
+            break;
+        } else {
+            printf("error %s", line);
+        }
+    }
+    return 0;
+}
