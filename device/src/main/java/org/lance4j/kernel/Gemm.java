@@ -89,7 +89,7 @@ public final class Gemm {
      * a head of 10 classes) read their operands in place. Depends on the whole problem's shape only, so a
      * call takes the same path whatever the thread count.
      */
-    static boolean blocked(int m, int n, int k) {
+    public static boolean blocked(int m, int n, int k) {
         return m >= GemmBlocked.MR && n >= GemmBlocked.NR && k >= 16 && (long) m * n * k >= BLOCKED_MIN_MACS;
     }
 

@@ -60,6 +60,22 @@ public final class Reduce {
 
     /** out[c] (+)= Σ_b Σ_hw x[b, c, hw] — bias gradients, BN means. */
     public static void channelSum(float[] x, int xOff, int b, int c, int hw, float[] out, int outOff, boolean acc) {
+        if (Vec.ENABLED && hw % S.length() == 0) {   // as channelDot
+            int total = b * (hw / S.length()), stride = c * hw;
+            for (int ch = 0; ch < c; ch++) {
+                FloatVector a = FloatVector.zero(S);
+                for (int q = 0, i = 0, xo = xOff + ch * hw; q < total; q++) {
+                    a = a.add(FloatVector.fromArray(S, x, xo + i));
+                    if ((i += S.length()) == hw) {
+                        i = 0;
+                        xo += stride;
+                    }
+                }
+                float s = Vec.sumLanes(a);
+                out[outOff + ch] = acc ? out[outOff + ch] + s : s;
+            }
+            return;
+        }
         for (int ch = 0; ch < c; ch++) {
             double s = 0;
             for (int n = 0; n < b; n++) s += sum(x, xOff + (n * c + ch) * hw, hw);
@@ -70,6 +86,27 @@ public final class Reduce {
     /** out[c] (+)= Σ_b Σ_hw x[b, c, hw] · y[b, c, hw] — BN's Σ dy·xhat. */
     public static void channelDot(float[] x, int xOff, float[] y, int yOff, int b, int c, int hw, float[] out,
                                   int outOff, boolean acc) {
+        if (Vec.ENABLED && hw % S.length() == 0) {
+            // whole vectors per plane: one accumulator over all images, one lane sum per channel (a lane sum per
+            // small plane cost more than the products: BN on 4 × 4 planes)
+            // one flat loop over the channel's vectors in every image: an accumulator carried through two nested
+            // loops stays boxed in C2 (the step allocated)
+            int total = b * (hw / S.length()), stride = c * hw;
+            for (int ch = 0; ch < c; ch++) {
+                FloatVector a = FloatVector.zero(S);
+                for (int q = 0, i = 0, xo = xOff + ch * hw, yo = yOff + ch * hw; q < total; q++) {
+                    a = FloatVector.fromArray(S, x, xo + i).fma(FloatVector.fromArray(S, y, yo + i), a);
+                    if ((i += S.length()) == hw) {
+                        i = 0;
+                        xo += stride;
+                        yo += stride;
+                    }
+                }
+                float s = Vec.sumLanes(a);
+                out[outOff + ch] = acc ? out[outOff + ch] + s : s;
+            }
+            return;
+        }
         for (int ch = 0; ch < c; ch++) {
             double s = 0;
             for (int n = 0; n < b; n++) s += dot(x, xOff + (n * c + ch) * hw, y, yOff + (n * c + ch) * hw, hw);

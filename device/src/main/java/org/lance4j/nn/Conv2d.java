@@ -8,6 +8,8 @@ import org.lance4j.kernel.Im2col;
 import org.lance4j.kernel.ModeOps;
 import org.lance4j.kernel.Reduce;
 import org.lance4j.kernel.Transpose;
+import org.lance4j.kernel.Vec;
+import org.lance4j.kernel.Workers;
 import org.lance4j.linalg.SymmetricEigen;
 import org.lance4j.tensor.Shape;
 import org.lance4j.tensor.Tensor;
@@ -58,6 +60,8 @@ public final class Conv2d extends Layer {
      */
     private int chunk;
     static final int CHUNK_COLUMNS = 128;
+    /** Depthwise forward and backward of one image, split over blocks of channels (one per thread). */
+    private final DepthwiseTask depthwiseTask = new DepthwiseTask();
 
     public Conv2d(String name, int outChannels, int k, int stride, int pad, int groups,
                   Tensor w, Tensor b, Tensor dw, Tensor db) {
@@ -243,7 +247,8 @@ public final class Conv2d extends Layer {
     @Override
     public long workspaceFloats() {
         long own;
-        if (depthwise) own = Depthwise.workspaceFloats(h, wd, k, stride, pad);
+        if (depthwise) own = Vec.ENABLED && !Depthwise.phased(h, wd, k, stride, pad) ? Depthwise.channelsLastFloats(c, h, wd, k, stride, pad)
+                : Depthwise.workspaceFloats(h, wd, k, stride, pad);
         else if (chunk > 1) own = chunkWorkspace();
         else if (direct) own = dw != null ? (long) c * h * wd : 0;
         else own = (dw != null ? 2L : 1L) * c * k * k * oh * ow;
@@ -346,9 +351,13 @@ public final class Conv2d extends Layer {
                 // products over L made full backprop's backward 2.8× slower on the demo's 7 × 7 conv
                 int colsT = one + ckk * ohw;   // (L, C·K·K)
                 gatherCols(saved.data, saved.offset, n0, cn, ws, cols, one);
-                Transpose.transpose(ws, cols, ckk, l, ws, colsT);
                 ctx.macs((long) outChannels * ckk * l);
-                Gemm.nn(ctx.workers, outChannels, ckk, l, ws, stage, l, ws, colsT, ckk, dw.data, dw.offset, ckk, true);
+                if (Gemm.blocked(outChannels, ckk, l)) {   // the blocked nt kernel packs colsᵀ itself
+                    Gemm.nt(ctx.workers, outChannels, ckk, l, ws, stage, l, ws, cols, l, dw.data, dw.offset, ckk, true);
+                } else {
+                    Transpose.transpose(ws, cols, ckk, l, ws, colsT);
+                    Gemm.nn(ctx.workers, outChannels, ckk, l, ws, stage, l, ws, colsT, ckk, dw.data, dw.offset, ckk, true);
+                }
             }
             if (dx == null) continue;
             ctx.macs((long) ckk * l * outChannels);
@@ -374,11 +383,8 @@ public final class Conv2d extends Layer {
         for (int n = 0; chunk == 1 && n < bsz; n++) {
             int xo = x.offset + n * c * hw, yo = y.offset + n * outChannels * ohw;
             if (depthwise) {
-                for (int ch = 0; ch < c; ch++) {
-                    ctx.macs((long) ohw * k * k);
-                    Depthwise.forward(xd, xo + ch * hw, h, wd, wdata, w.offset + ch * k * k, k, stride, pad, yd, yo + ch * ohw,
-                            ws, ctx.workspace.offset);
-                }
+                ctx.macs((long) c * ohw * k * k);
+                depthwiseTask.start(x, n, y, null, null, null);
             } else if (direct) {
                 for (int g = 0; g < groups; g++) {
                     ctx.macs((long) og * hw * cg);
@@ -654,25 +660,24 @@ public final class Conv2d extends Layer {
             int xo = saved != null ? saved.offset + n * c * hw : -1;
             int dxo = dx != null ? dx.offset + n * c * hw : -1;
             if (depthwise) {
-                for (int ch = 0; ch < c; ch++) {
-                    if (dwFull != null) {
-                        ctx.macs((long) ohw * k * k);
-                        Depthwise.backwardWeight(saved.data, xo + ch * hw, h, wd, gd, go + ch * ohw, k, stride, pad,
-                                dw.data, dw.offset + ch * k * k, ctx.workspace.data, ctx.workspace.offset);
-                    }
-                    if (dx != null) {
-                        ctx.macs((long) ohw * k * k);
-                        Depthwise.backwardInput(gd, go + ch * ohw, h, wd, wdata, w.offset + ch * k * k, k, stride, pad,
-                                dx.data, dxo + ch * hw, ctx.workspace.data, ctx.workspace.offset);
-                    }
-                }
+                if (dwFull != null) ctx.macs((long) c * ohw * k * k);
+                if (dx != null) ctx.macs((long) c * ohw * k * k);
+                depthwiseTask.start(saved, n, null, dy, dwFull, dx);
             } else if (direct) {
-                if (dwFull != null) Transpose.transpose(saved.data, xo, c, hw, ctx.workspace.data, ctx.workspace.offset);
+                // dW_g (og, cg) += dY_g (og, HW) · X_g (cg, HW)ᵀ: packed by the blocked nt kernel when large enough,
+                // otherwise through an explicit transpose and the nn kernel (short dot products are slow)
+                boolean packedNt = Gemm.blocked(og, cg, hw);
+                if (dwFull != null && !packedNt) Transpose.transpose(saved.data, xo, c, hw, ctx.workspace.data, ctx.workspace.offset);
                 for (int g = 0; g < groups; g++) {
-                    if (dwFull != null) {   // dW_g (og, cg) += dY_g (og, HW) · Xᵀ (HW, C)[:, g·cg ..]
+                    if (dwFull != null) {
                         ctx.macs((long) og * cg * hw);
-                        Gemm.nn(ctx.workers, og, cg, hw, gd, go + g * og * hw, hw, ctx.workspace.data, ctx.workspace.offset + g * cg, c,
-                                dw.data, dw.offset + g * og * cg, cg, true);
+                        if (packedNt) {
+                            Gemm.nt(ctx.workers, og, cg, hw, gd, go + g * og * hw, hw, saved.data, xo + g * cg * hw, hw,
+                                    dw.data, dw.offset + g * og * cg, cg, true);
+                        } else {
+                            Gemm.nn(ctx.workers, og, cg, hw, gd, go + g * og * hw, hw, ctx.workspace.data, ctx.workspace.offset + g * cg, c,
+                                    dw.data, dw.offset + g * og * cg, cg, true);
+                        }
                     }
                     if (dx != null) {
                         ctx.macs((long) cg * hw * og);
@@ -686,12 +691,18 @@ public final class Conv2d extends Layer {
                 if (dwFull != null) {
                     // colᵀ (OH·OW, C·K·K) sits after col in the workspace; dW_g += dY_g · colᵀ[:, group g]
                     int colT = wo + c * k * k * ohw;
+                    boolean packedNt = Gemm.blocked(og, ckk, ohw);   // as the 1×1 path above
                     Im2col.im2col(saved.data, xo, c, h, wd, k, stride, pad, ws, wo);
-                    Transpose.transpose(ws, wo, c * k * k, ohw, ws, colT);
+                    if (!packedNt) Transpose.transpose(ws, wo, c * k * k, ohw, ws, colT);
                     for (int g = 0; g < groups; g++) {
                         ctx.macs((long) og * ckk * ohw);
-                        Gemm.nn(ctx.workers, og, ckk, ohw, gd, go + g * og * ohw, ohw, ws, colT + g * ckk, c * k * k,
-                                dw.data, dw.offset + g * og * ckk, ckk, true);
+                        if (packedNt) {
+                            Gemm.nt(ctx.workers, og, ckk, ohw, gd, go + g * og * ohw, ohw, ws, wo + g * ckk * ohw, ohw,
+                                    dw.data, dw.offset + g * og * ckk, ckk, true);
+                        } else {
+                            Gemm.nn(ctx.workers, og, ckk, ohw, gd, go + g * og * ohw, ohw, ws, colT + g * ckk, c * k * k,
+                                    dw.data, dw.offset + g * og * ckk, ckk, true);
+                        }
                     }
                 }
                 if (dx != null) {
@@ -744,5 +755,69 @@ public final class Conv2d extends Layer {
 
     public Shape weightShape() {
         return w.shape;
+    }
+
+    /**
+     * Depthwise convolution of one image over blocks of whole channels: part i of n takes channels
+     * [c·i/n, c·(i+1)/n) rounded to whole vectors, with its own slice of the workspace (the channels-last
+     * workspace is linear in the channel count). A channel's work — forward, dX, and its dW summed over the
+     * images in order — is done by one thread, so the result does not depend on the thread count. With
+     * vectors off ({@code -Dlance4j.species=scalar}) the per-plane scalar references run on the caller.
+     */
+    private final class DepthwiseTask implements Workers.Task {
+        private Tensor x, y, dy, dwt, dx;
+        private int n;
+
+        void start(Tensor x, int n, Tensor y, Tensor dy, Tensor dwt, Tensor dx) {
+            this.x = x;
+            this.n = n;
+            this.y = y;
+            this.dy = dy;
+            this.dwt = dwt;
+            this.dx = dx;
+            // large planes: per-plane phase kernels (vectors along the plane, no transposes); small planes
+            // (< 64 outputs, MobileNetV2's last stages at 32 px): channels last, vectors across channels
+            if (!Vec.ENABLED || Depthwise.phased(h, wd, k, stride, pad)) scalar();
+            else if (ctx.workers == null) run(0, 1);
+            else ctx.workers.run(this);
+            this.x = this.y = this.dy = this.dwt = this.dx = null;
+        }
+
+        @Override
+        public void run(int part, int parts) {
+            int l = Vec.LANES, vecs = (c + l - 1) / l;
+            int c0 = Math.min(c, vecs * part / parts * l), c1 = Math.min(c, vecs * (part + 1) / parts * l);
+            if (c1 <= c0) return;
+            int hw = h * wd, ohw = oh * ow, kk = k * k, cb = c1 - c0;
+            long perChannel = Depthwise.channelsLastFloats(1, h, wd, k, stride, pad);
+            int wsOff = (int) (ctx.workspace.offset + perChannel * c0);
+            int xo = x == null ? 0 : x.offset + (n * c + c0) * hw;   // x: null on a frozen layer's backward (dX needs only W)
+            float[] xd = x == null ? null : x.data;
+            if (y != null) {
+                Depthwise.forwardChannelsLast(xd, xo, cb, h, wd, w.data, w.offset + c0 * kk, k, stride, pad,
+                        y.data, y.offset + (n * c + c0) * ohw, ctx.workspace.data, wsOff);
+            } else {
+                Depthwise.backwardChannelsLast(xd, xo, dy.data, dy.offset + (n * c + c0) * ohw, cb, h, wd, w.data, w.offset + c0 * kk,
+                        k, stride, pad, dwt == null ? null : dwt.data, dwt == null ? 0 : dwt.offset + c0 * kk,
+                        dx == null ? null : dx.data, dx == null ? 0 : dx.offset + (n * c + c0) * hw, ctx.workspace.data, wsOff);
+            }
+        }
+
+        /** Channel by channel on the caller: the phase-plane kernels, or with vectors off the scalar references. */
+        private void scalar() {
+            int hw = h * wd, ohw = oh * ow, kk = k * k;
+            float[] ws = ctx.workspace.data;
+            int wo = ctx.workspace.offset;
+            for (int ch = 0; ch < c; ch++) {
+                int xo = x == null ? 0 : x.offset + (n * c + ch) * hw;
+                if (y != null) {
+                    Depthwise.forward(x.data, xo, h, wd, w.data, w.offset + ch * kk, k, stride, pad, y.data, y.offset + (n * c + ch) * ohw, ws, wo);
+                    continue;
+                }
+                int go = dy.offset + (n * c + ch) * ohw;
+                if (dwt != null) Depthwise.backwardWeight(x.data, xo, h, wd, dy.data, go, k, stride, pad, dwt.data, dwt.offset + ch * kk, ws, wo);
+                if (dx != null) Depthwise.backwardInput(dy.data, go, h, wd, w.data, w.offset + ch * kk, k, stride, pad, dx.data, dx.offset + (n * c + ch) * hw, ws, wo);
+            }
+        }
     }
 }

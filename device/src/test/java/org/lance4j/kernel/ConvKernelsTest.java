@@ -86,6 +86,56 @@ class ConvKernelsTest {
         assertEquals(465, cases, "number of depthwise shapes checked");
     }
 
+    /** Channels-last depthwise (a block of c channels, vectors across channels) against the per-plane scalar references. */
+    @Test
+    void depthwiseChannelsLastMatchesScalar() {
+        Rnd r = new Rnd(5);
+        int cases = 0;
+        for (int c : new int[] {1, 3, 8, 13, 33}) {
+            for (int h : new int[] {1, 2, 4, 7}) {
+                for (int w : new int[] {1, 3, 8, 9}) {
+                    for (int k : new int[] {1, 3, 5}) {
+                        for (int s : new int[] {1, 2}) {
+                            for (int p = 0; p <= k / 2; p++) {
+                                if (h + 2 * p < k || w + 2 * p < k) continue;
+                                int oh = Im2col.outSize(h, k, s, p), ow = Im2col.outSize(w, k, s, p), hw = h * w, kk = k * k;
+                                float[] x = r.uniform(2 + c * hw), wt = r.uniform(1 + c * kk), dy = r.uniform(c * oh * ow);
+                                float[] ws = r.uniform(4 + (int) Depthwise.channelsLastFloats(c, h, w, k, s, p));   // garbage must not leak
+                                float[] ys = new float[c * oh * ow + 2], yv = r.uniform(c * oh * ow + 2);
+                                System.arraycopy(ys, c * oh * ow, yv, c * oh * ow, 2);   // the tail stays untouched in both
+                                float[] dws = r.uniform(c * kk), dwv = dws.clone();
+                                float[] dxs = r.uniform(c * hw + 1), dxv = dxs.clone();
+                                for (int ch = 0; ch < c; ch++) {
+                                    Depthwise.forwardScalar(x, 2 + ch * hw, h, w, wt, 1 + ch * kk, k, s, p, ys, ch * oh * ow);
+                                    Depthwise.backwardWeightScalar(x, 2 + ch * hw, h, w, dy, ch * oh * ow, k, s, p, dws, ch * kk);
+                                    Depthwise.backwardInputScalar(dy, ch * oh * ow, h, w, wt, 1 + ch * kk, k, s, p, dxs, 1 + ch * hw);
+                                }
+                                Depthwise.forwardChannelsLast(x, 2, c, h, w, wt, 1, k, s, p, yv, 0, ws, 4);
+                                String what = "c=" + c + " h=" + h + " w=" + w + " k=" + k + " s=" + s + " p=" + p;
+                                Assert.close("dw forward " + what, ys, yv, SUM_ATOL, SUM_RTOL);
+                                // dW alone, dX alone, then both in one call
+                                Depthwise.backwardChannelsLast(x, 2, dy, 0, c, h, w, wt, 1, k, s, p, dwv, 0, null, 0, ws, 4);
+                                Assert.close("dw dW " + what, dws, dwv, SUM_ATOL, SUM_RTOL);
+                                Depthwise.backwardChannelsLast(x, 2, dy, 0, c, h, w, wt, 1, k, s, p, null, 0, dxv, 1, ws, 4);
+                                Assert.close("dw dX " + what, dxs, dxv, SUM_ATOL, SUM_RTOL);
+                                float[] dw2 = dwv.clone(), dx2 = dxv.clone();
+                                Depthwise.backwardChannelsLast(x, 2, dy, 0, c, h, w, wt, 1, k, s, p, dw2, 0, dx2, 1, ws, 4);
+                                for (int ch = 0; ch < c; ch++) {
+                                    Depthwise.backwardWeightScalar(x, 2 + ch * hw, h, w, dy, ch * oh * ow, k, s, p, dws, ch * kk);
+                                    Depthwise.backwardInputScalar(dy, ch * oh * ow, h, w, wt, 1 + ch * kk, k, s, p, dxs, 1 + ch * hw);
+                                }
+                                Assert.close("dw dW (both) " + what, dws, dw2, 2 * SUM_ATOL, SUM_RTOL);
+                                Assert.close("dw dX (both) " + what, dxs, dx2, 2 * SUM_ATOL, SUM_RTOL);
+                                cases++;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assertEquals(620, cases, "number of channels-last depthwise shapes checked");
+    }
+
     /** im2col + GEMM and the depthwise kernel against the definition of convolution, in double. */
     @Test
     void convolutionMatchesDefinition() {

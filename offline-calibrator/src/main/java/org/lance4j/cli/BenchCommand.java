@@ -22,8 +22,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Benchmarks. {@code latency}: step time against the number of trained layers, per method. */
-@Command(name = "bench", description = "Benchmarks: latency (step time for 1..N trained layers per method), gemm (our GEMM against OpenBLAS).",
-        subcommands = {BenchCommand.Latency.class, BenchCommand.GemmCmd.class})
+@Command(name = "bench", description = "Benchmarks: latency (step time for 1..N trained layers per method), gemm (our GEMM against OpenBLAS), step (a training step against PyTorch's).",
+        subcommands = {BenchCommand.Latency.class, BenchCommand.GemmCmd.class, BenchCommand.StepCmd.class})
 final class BenchCommand {
     @Command(name = "latency", description = "Forward, backward and total step time for 1..N trained layers, for bp, lance, hosvd and asi; CSV, chart, results.md.")
     static final class Latency implements Callable<Integer> {
@@ -284,6 +284,106 @@ final class BenchCommand {
             AtomicFiles.writeString(out.resolve("gemm.csv"), csv.toString());
             AtomicFiles.writeString(out.resolve("results.md"), md.toString());
             return md.toString();
+        }
+    }
+
+    @Command(name = "step", description = "A full training step (forward, backward, SGD) against the identical step in PyTorch 1.13 on the CPU (Debian python3-torch), same threads, timed in alternation in one run; then fine-tuning the last N convolutions with bp and LANCE against PyTorch's bp of the same layers.")
+    static final class StepCmd implements Callable<Integer> {
+        @Option(names = "--model", defaultValue = "mobilenetv2", description = "Architecture: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).",
+                completionCandidates = ModelNames.class)
+        String model;
+
+        @Option(names = "--input", defaultValue = "32", description = "Input size (default ${DEFAULT-VALUE}).")
+        int input;
+
+        @Option(names = "--stem", defaultValue = "auto", description = "Stem: auto, small or standard (as pretrain; default ${DEFAULT-VALUE}).")
+        String stem;
+
+        @Option(names = "--batch", defaultValue = "32", description = "Batch size (default ${DEFAULT-VALUE}).")
+        int batch;
+
+        @Option(names = "--threads", description = "Kernel threads, ours and PyTorch's (default: the available cores).")
+        Integer threads;
+
+        @Option(names = "--layers", defaultValue = "4", description = "Fine-tuned convolutions for the fine-tuning comparison (default ${DEFAULT-VALUE}).")
+        int layers;
+
+        @Option(names = "--energy", defaultValue = "0.7", description = "LANCE energy ε (default ${DEFAULT-VALUE}).")
+        double energy;
+
+        @Option(names = "--calibration-batches", defaultValue = "10", description = "LANCE calibration batches (default ${DEFAULT-VALUE}).")
+        int calibrationBatches;
+
+        @Option(names = "--data", defaultValue = "fmnist:classes=5-9", description = "Batches to train and calibrate on (default ${DEFAULT-VALUE}).")
+        String data;
+
+        @Option(names = "--warmup", defaultValue = "3", description = "Untimed steps of each side (default ${DEFAULT-VALUE}).")
+        int warmup;
+
+        @Option(names = "--rounds", defaultValue = "5", description = "Alternating rounds (default ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(names = "--steps", defaultValue = "2", description = "Steps of each side per round; medians over all timed steps (default ${DEFAULT-VALUE}).")
+        int steps;
+
+        @Option(names = "--out", defaultValue = "results/bench-step", description = "Directory for step.csv and results.md (default ${DEFAULT-VALUE}).")
+        Path out;
+
+        @Option(names = "--seed", defaultValue = "233", description = "Seed for weights, batch order and calibration.")
+        long seed;
+
+        @Option(names = "--json", description = "Print exactly one JSON object on stdout.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            ModelNames.require("--model", model);
+            int t = threads == null ? org.lance4j.kernel.Workers.availableCores() : threads;
+            org.lance4j.app.StepBench.Settings s = new org.lance4j.app.StepBench.Settings(batch, t, layers, energy, calibrationBatches, warmup, rounds, steps, seed);
+            Dataset raw = DataSpec.parse(data).loadTrain(input).reshaped(3, input, Dataset.Fit.RESIZE);
+            Model m = Model.initialized(Zoo.build(model, new Zoo.Options(3, input, raw.classes(), 1f, PretrainCommand.stem(stem), 1)), seed);
+            String what = model + " at " + input + " px (" + stem + " stem), batch " + batch + ", " + t + (t == 1 ? " thread" : " threads");
+            List<org.lance4j.app.StepBench.Row> rows = org.lance4j.app.StepBench.run(m, raw, raw.statistics(), s, r -> {
+                if (!json) System.err.printf(Locale.ROOT, "%-34s %-5s ours %7.1f ms  PyTorch %7.1f ms  ratio %.2f%n", r.step(), r.method(), r.ours().total(),
+                        r.torch().total(), r.ratio());
+            });
+            StringBuilder csv = new StringBuilder("step,method,threads,ours_forward_ms,ours_backward_ms,ours_optimizer_ms,ours_total_ms,"
+                    + "torch_forward_ms,torch_backward_ms,torch_optimizer_ms,torch_total_ms,ratio,peak_backward_bytes\n");
+            StringBuilder md = new StringBuilder("# Training step: lance4j against PyTorch\n\n");
+            md.append(String.format(Locale.ROOT, "%s; seeded random weights; PyTorch %s on the CPU builds the same network from our model spec (parameter counts checked). "
+                    + "Medians of %d steps per side, %d per round in alternation, after %d warm-up steps. SGD lr %.2f, momentum %.1f, weight decay %.0e on both sides. "
+                    + "Fine-tuning: BN frozen on both sides; LANCE at ε %s from %d calibration batches. Vector width %s.%n%n",
+                    what, "1.13 (python3-torch)", rounds * steps, steps, warmup, 0.05, 0.9, 1e-4, energy, calibrationBatches, Vec.describe()));
+            md.append("| step | ours | ours fwd / bwd / opt ms | ours total ms | PyTorch (bp) fwd / bwd / opt ms | PyTorch total ms | ours / PyTorch | measured peak (ours) |\n");
+            md.append("|---|---|---|---:|---|---:|---:|---:|\n");
+            List<Map<String, Object>> jr = new ArrayList<>();
+            for (org.lance4j.app.StepBench.Row r : rows) {
+                var o = r.ours();
+                var p = r.torch();
+                csv.append(String.format(Locale.ROOT, "\"%s\",%s,%d,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.4f,%d%n", r.step(), r.method(), t, o.forward(), o.backward(),
+                        o.optimizer(), o.total(), p.forward(), p.backward(), p.optimizer(), p.total(), r.ratio(), r.peakBackwardBytes()));
+                md.append(String.format(Locale.ROOT, "| %s | %s | %.1f / %.1f / %.1f | %.1f | %.1f / %.1f / %.1f | %.1f | **%.2f** | %s |%n", r.step(), r.method(), o.forward(),
+                        o.backward(), o.optimizer(), o.total(), p.forward(), p.backward(), p.optimizer(), p.total(), r.ratio(), Sizes.human(r.peakBackwardBytes())));
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("step", r.step());
+                e.put("method", r.method());
+                e.put("step_ms", Map.of("forward", o.forward(), "backward", o.backward(), "optimizer", o.optimizer(), "total", o.total()));
+                e.put("torch_step_ms", Map.of("forward", p.forward(), "backward", p.backward(), "optimizer", p.optimizer(), "total", p.total()));
+                e.put("ratio", r.ratio());
+                e.put("peak_backward_bytes", r.peakBackwardBytes());
+                jr.add(e);
+            }
+            AtomicFiles.writeString(out.resolve("step.csv"), csv.toString());
+            AtomicFiles.writeString(out.resolve("results.md"), md.toString());
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("model", model);
+            j.put("input", input);
+            j.put("batch", batch);
+            j.put("threads", t);
+            j.put("vector", Vec.describe());
+            j.put("rows", jr);
+            Output.print(json, j, () -> md + "\nwrote " + out.resolve("results.md") + ", step.csv");
+            return 0;
         }
     }
 }
