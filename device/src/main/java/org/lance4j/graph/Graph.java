@@ -57,8 +57,9 @@ public final class Graph {
      *                        (false: LANCE's, fixed)
      * @param hosvdEnergy     &gt; 0: HOSVD — every trained convolution without a basis decomposes each mode of
      *                        every batch and keeps ranks by this energy (0: off)
-     * @param workers         kernel threads (null: the caller's thread only); GEMMs split over output tiles, the
-     *                        result identical for a given thread count
+     * @param workers         kernel threads (null: the planning thread's default, {@link org.lance4j.kernel.Workers#ofThisThread},
+     *                        else the caller's thread only); kernels split over output tiles, the result identical
+     *                        for any thread count
      */
     public record Config(int batch, TrainableRule rule, boolean training, boolean freezeBatchNorm, long budgetBytes,
                          long seed, boolean reuseScratch, boolean inputGradient, String output,
@@ -168,7 +169,7 @@ public final class Graph {
         int n = nodes.size();
         this.held = new BackwardArena(cfg.budgetBytes);
         this.ctx = new StepContext(held, cfg.seed);
-        ctx.workers = cfg.workers;
+        ctx.workers = cfg.workers != null ? cfg.workers : org.lance4j.kernel.Workers.ofThisThread();
         ctx.training = cfg.training;
         ctx.freezeBatchNorm = cfg.freezeBatchNorm;
         Set<String> selected = new java.util.LinkedHashSet<>(cfg.rule.select(spec));

@@ -66,6 +66,25 @@ public final class Workers implements AutoCloseable {
         return ids;
     }
 
+    private static final ThreadLocal<Workers> DEFAULT = new ThreadLocal<>();
+
+    /**
+     * The pool graphs planned on this thread use when their config names none (null: the caller's thread
+     * only). Commands set it once for their run ({@link #useOnThisThread}) instead of threading a pool through
+     * every layer of code between the command line and the planner; threads a command starts for runs of
+     * their own (an experiment's parallel runs) have none and train on one thread each.
+     */
+    public static Workers ofThisThread() {
+        return DEFAULT.get();
+    }
+
+    /** Makes {@code w} this thread's default pool until the returned scope closes (which restores the previous one). */
+    public static AutoCloseable useOnThisThread(Workers w) {
+        Workers previous = DEFAULT.get();
+        DEFAULT.set(w);
+        return () -> DEFAULT.set(previous);
+    }
+
     /** The number of processors this JVM may use: the default for {@code --threads}. */
     public static int availableCores() {
         return Runtime.getRuntime().availableProcessors();

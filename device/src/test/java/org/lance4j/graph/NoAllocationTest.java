@@ -26,6 +26,20 @@ class NoAllocationTest {
         return everyLayer(8);
     }
 
+    /**
+     * A MobileNetV2-like tail on small planes: a depthwise convolution with 40 channels (not a multiple of the
+     * vector width) on 5 × 5 and 3 × 3 planes — the channels-last depthwise path, split over channel blocks.
+     */
+    static ModelSpec smallPlanes() {
+        SpecBuilder b = new SpecBuilder("small-planes", 3, 10, 10);
+        String x = b.relu6("r1", b.bn("bn1", b.conv("c1", ModelSpec.INPUT, 40, 3, 2, 1, 1, false)));
+        x = b.relu6("r2", b.bn("bn2", b.conv("dw1", x, 40, 3, 1, 1, 40, false)));
+        x = b.relu6("r3", b.bn("bn3", b.conv("dw2", x, 40, 3, 2, 1, 40, false)));
+        x = b.bn("bn4", b.conv("pw", x, 24, 1, 1, 0, 1, false));
+        b.linear("fc", b.flatten("flat", b.gap("gap", x)), 10, true);
+        return b.build();
+    }
+
     /** @param ch channels of the first convolutions (8: every GEMM small; 32: the large ones take the blocked, threaded path) */
     static ModelSpec everyLayer(int ch) {
         SpecBuilder b = new SpecBuilder("alloc-net", 3, 20, 20);
@@ -96,6 +110,8 @@ class NoAllocationTest {
                         "all layers trained, 32 channels, " + w, g -> null);
                 assertStepAllocatesNothing(everyLayer(32), Graph.Config.train(8, TrainableRule.lastConvs(2)).withFrozenBatchNorm().withWorkers(w),
                         "last 2 convs + head, 32 channels, " + w, g -> null);
+                assertStepAllocatesNothing(smallPlanes(), Graph.Config.train(8, TrainableRule.all()).withWorkers(w),
+                        "small planes, channels-last depthwise, " + w, g -> null);
             }
         }
     }

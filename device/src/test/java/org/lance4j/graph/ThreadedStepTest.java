@@ -19,9 +19,17 @@ import org.lance4j.train.Trainer;
 class ThreadedStepTest {
     @Test
     void stepsOnOneTwoAndThreeThreadsGiveIdenticalBits() {
+        check(NoAllocationTest.everyLayer(32), 20);
+    }
+
+    @Test
+    void channelsLastDepthwiseOnOneTwoAndThreeThreadsGivesIdenticalBits() {
+        check(NoAllocationTest.smallPlanes(), 10);
+    }
+
+    private static void check(ModelSpec spec, int size) {
         Rnd r = new Rnd(21);
-        ModelSpec spec = NoAllocationTest.everyLayer(32);
-        float[] images = r.uniform(8 * 3 * 20 * 20);
+        float[] images = r.uniform(8 * 3 * size * size);
         int[] labels = new int[8];
         for (int i = 0; i < labels.length; i++) labels[i] = r.nextInt(10);
         float[] reference = null;
@@ -32,8 +40,8 @@ class ThreadedStepTest {
                 Graph g = Graph.plan(m, Graph.Config.train(8, TrainableRule.all()).withWorkers(w));
                 Trainer t = new Trainer(g, new Sgd(g, SgdConfig.paperFineTuning(10)), 4);
                 double[] loss = new double[4];
-                for (int s = 0; s < loss.length; s++) loss[s] = t.step(images, 0, Shape.of(8, 3, 20, 20), labels, 0);
-                if (threads > 1) assertTrue(w.calls() > 0, "the graph's kernels went through the pool");
+                for (int s = 0; s < loss.length; s++) loss[s] = t.step(images, 0, Shape.of(8, 3, size, size), labels, 0);
+                if (threads > 1 && org.lance4j.kernel.Vec.ENABLED) assertTrue(w.calls() > 0, "the graph's kernels went through the pool");
                 if (reference == null) {
                     reference = m.storage().clone();
                     refLoss = loss;

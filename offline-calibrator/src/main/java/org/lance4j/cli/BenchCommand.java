@@ -27,6 +27,9 @@ import picocli.CommandLine.Option;
 final class BenchCommand {
     @Command(name = "latency", description = "Forward, backward and total step time for 1..N trained layers, for bp, lance, hosvd and asi; CSV, chart, results.md.")
     static final class Latency implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        ThreadsOption threadsOption;
+
         @Option(names = "--model-file", description = "A pretrained model file (its ranks are the real ones); default: --model with seeded random weights.")
         Path modelFile;
 
@@ -78,6 +81,12 @@ final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
+            try (ThreadsOption.Scope t = threadsOption.open()) {
+                return callOnThreads();
+            }
+        }
+
+        private Integer callOnThreads() throws Exception {
             Model m;
             Normalization norm;
             Dataset d;

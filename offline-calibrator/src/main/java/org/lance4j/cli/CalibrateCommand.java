@@ -20,6 +20,9 @@ import picocli.CommandLine.Option;
 /** LANCE Phase I: calibrate the bases of the last N convolutions on a data source and write a basis file. */
 @Command(name = "calibrate", description = "LANCE Phase I bases (or ASI ranks by budget search) for the trained layers; write a basis file.")
 final class CalibrateCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    ThreadsOption threadsOption;
+
     @Option(names = "--model-file", required = true, description = "The pretrained model file.")
     Path modelFile;
 
@@ -65,6 +68,12 @@ final class CalibrateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        try (ThreadsOption.Scope t = threadsOption.open()) {
+            return callOnThreads();
+        }
+    }
+
+    private Integer callOnThreads() throws Exception {
         Map<String, Object> r;
         switch (method) {
             case "lance" -> {

@@ -30,6 +30,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "demo", description = "Pretrain on Fashion-MNIST 0-4 (cached); fine-tune on 5-9 with bp, lance, hosvd and asi; compare accuracy, memory, latency.")
 final class DemoCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    ThreadsOption threadsOption;
+
     @Option(names = "--pretrain-epochs", defaultValue = "3", description = "Pretraining epochs (default ${DEFAULT-VALUE}).")
     int pretrainEpochs;
 
@@ -59,6 +62,12 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        try (ThreadsOption.Scope t = threadsOption.open()) {
+            return callOnThreads();
+        }
+    }
+
+    private Integer callOnThreads() throws Exception {
         long t0 = System.nanoTime();
         String model = Zoo.DEFAULT;
         Path cached = FashionMnist.cacheRoot().resolve("demo").resolve(model + "-fmnist-0-4-e" + pretrainEpochs + ".l4j");

@@ -26,6 +26,9 @@ final class ExperimentCommand {
             + "results.md, results.csv, results.json and charts in --out. --quick: 4000 pretraining images × 2 epochs, 2000 fine-tuning "
             + "images × 1 epoch, 1000 test images, K = 10; within 15 minutes on 2 cores.")
     static final class Finetune implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        ThreadsOption threadsOption;
+
         /** --quick: 4000 pretraining images × 2 epochs, 2000 fine-tuning images × 1 epoch, 1000 test images, K = 10. */
         static final ProtocolOptions.Quick QUICK = new ProtocolOptions.Quick(4000, 2, 2000, 1000, 1, 10);
 
@@ -69,6 +72,12 @@ final class ExperimentCommand {
 
         @Override
         public Integer call() throws Exception {
+            try (ThreadsOption.Scope t = threadsOption.open()) {
+                return callOnThreads();
+            }
+        }
+
+        private Integer callOnThreads() throws Exception {
             ProtocolOptions.Quick q = p.resolve(QUICK);
             boolean quick = p.quick, json = p.json;
             FinetuneExperiment.Settings s = new FinetuneExperiment.Settings(models, methods, layers, input, PretrainCommand.stem(stem), batch,
@@ -101,6 +110,9 @@ final class ExperimentCommand {
             + "gradient angle; results.md, results.csv, results.json and charts in --out. --quick: 6000 pretraining images × 2 epochs, "
             + "4000 fine-tuning images × 1 epoch, 2000 test images, K = 20.")
     static final class Energy implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        ThreadsOption threadsOption;
+
         /** --quick: 6000 pretraining images × 2 epochs, 4000 fine-tuning images × 1 epoch, 2000 test images, K = 20. */
         static final ProtocolOptions.Quick QUICK = new ProtocolOptions.Quick(6000, 2, 4000, 2000, 1, 20);
 
@@ -138,6 +150,12 @@ final class ExperimentCommand {
 
         @Override
         public Integer call() throws Exception {
+            try (ThreadsOption.Scope t = threadsOption.open()) {
+                return callOnThreads();
+            }
+        }
+
+        private Integer callOnThreads() throws Exception {
             for (double e : energies) if (!(e > 0 && e <= 1)) throw new IllegalArgumentException("--energies: each ε must be in (0, 1], got " + e);
             ProtocolOptions.Quick q = p.resolve(QUICK);
             boolean json = p.json;

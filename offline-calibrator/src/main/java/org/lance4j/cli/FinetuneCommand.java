@@ -22,6 +22,9 @@ import picocli.CommandLine.Option;
 /** Fine-tunes the last N convolutions and the head of a model file: full backprop or LANCE. */
 @Command(name = "finetune", description = "Fine-tune the last N convolutions + head with bp (full) or lance (fixed bases).")
 final class FinetuneCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    ThreadsOption threadsOption;
+
     @Option(names = "--model-file", required = true, description = "The pretrained model file.")
     Path modelFile;
 
@@ -74,6 +77,12 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        try (ThreadsOption.Scope t = threadsOption.open()) {
+            return callOnThreads();
+        }
+    }
+
+    private Integer callOnThreads() throws Exception {
         long b = budget == null ? Long.MAX_VALUE : Sizes.parse("--budget", budget);
         Map<String, Object> picked = null;
         if (fit) {

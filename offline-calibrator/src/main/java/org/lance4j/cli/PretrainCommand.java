@@ -23,6 +23,9 @@ import picocli.CommandLine.Option;
 /** Trains a zoo model from scratch on a data source and writes a model file. */
 @Command(name = "pretrain", description = "Train a model from scratch and write a model file.")
 final class PretrainCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    ThreadsOption threadsOption;
+
     @Option(names = "--model", description = "Architecture: ${COMPLETION-CANDIDATES}; default ${DEFAULT-VALUE}.",
             defaultValue = Zoo.DEFAULT, completionCandidates = ModelNames.class)
     String model;
@@ -75,6 +78,12 @@ final class PretrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        try (ThreadsOption.Scope t = threadsOption.open()) {
+            return callOnThreads();
+        }
+    }
+
+    private Integer callOnThreads() throws Exception {
         Map<String, Object> r = run(model, data, testData, epochs, out, input, channels, pad, batch, lr, weightDecay, width, stem(stem), augment,
                 seed, new Progress("pretrain", json));
         Output.print(json, r, () -> String.format(Locale.ROOT,
