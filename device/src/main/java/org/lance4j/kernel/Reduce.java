@@ -60,9 +60,14 @@ public final class Reduce {
 
     /** out[c] (+)= Σ_b Σ_hw x[b, c, hw] — bias gradients, BN means. */
     public static void channelSum(float[] x, int xOff, int b, int c, int hw, float[] out, int outOff, boolean acc) {
+        channelSum(x, xOff, b, c, hw, 0, c, out, outOff, acc);
+    }
+
+    /** {@link #channelSum} for channels [c0, c1) only (out indexed by channel, as in the full call). */
+    public static void channelSum(float[] x, int xOff, int b, int c, int hw, int c0, int c1, float[] out, int outOff, boolean acc) {
         if (Vec.ENABLED && hw % S.length() == 0) {   // as channelDot
             int total = b * (hw / S.length()), stride = c * hw;
-            for (int ch = 0; ch < c; ch++) {
+            for (int ch = c0; ch < c1; ch++) {
                 FloatVector a = FloatVector.zero(S);
                 for (int q = 0, i = 0, xo = xOff + ch * hw; q < total; q++) {
                     a = a.add(FloatVector.fromArray(S, x, xo + i));
@@ -76,7 +81,7 @@ public final class Reduce {
             }
             return;
         }
-        for (int ch = 0; ch < c; ch++) {
+        for (int ch = c0; ch < c1; ch++) {
             double s = 0;
             for (int n = 0; n < b; n++) s += sum(x, xOff + (n * c + ch) * hw, hw);
             out[outOff + ch] = (float) (acc ? out[outOff + ch] + s : s);
@@ -86,13 +91,19 @@ public final class Reduce {
     /** out[c] (+)= Σ_b Σ_hw x[b, c, hw] · y[b, c, hw] — BN's Σ dy·xhat. */
     public static void channelDot(float[] x, int xOff, float[] y, int yOff, int b, int c, int hw, float[] out,
                                   int outOff, boolean acc) {
+        channelDot(x, xOff, y, yOff, b, c, hw, 0, c, out, outOff, acc);
+    }
+
+    /** {@link #channelDot} for channels [c0, c1) only. */
+    public static void channelDot(float[] x, int xOff, float[] y, int yOff, int b, int c, int hw, int c0, int c1, float[] out,
+                                  int outOff, boolean acc) {
         if (Vec.ENABLED && hw % S.length() == 0) {
             // whole vectors per plane: one accumulator over all images, one lane sum per channel (a lane sum per
             // small plane cost more than the products: BN on 4 × 4 planes)
             // one flat loop over the channel's vectors in every image: an accumulator carried through two nested
             // loops stays boxed in C2 (the step allocated)
             int total = b * (hw / S.length()), stride = c * hw;
-            for (int ch = 0; ch < c; ch++) {
+            for (int ch = c0; ch < c1; ch++) {
                 FloatVector a = FloatVector.zero(S);
                 for (int q = 0, i = 0, xo = xOff + ch * hw, yo = yOff + ch * hw; q < total; q++) {
                     a = FloatVector.fromArray(S, x, xo + i).fma(FloatVector.fromArray(S, y, yo + i), a);
@@ -107,7 +118,7 @@ public final class Reduce {
             }
             return;
         }
-        for (int ch = 0; ch < c; ch++) {
+        for (int ch = c0; ch < c1; ch++) {
             double s = 0;
             for (int n = 0; n < b; n++) s += dot(x, xOff + (n * c + ch) * hw, y, yOff + (n * c + ch) * hw, hw);
             out[outOff + ch] = (float) (acc ? out[outOff + ch] + s : s);

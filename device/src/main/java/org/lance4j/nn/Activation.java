@@ -30,20 +30,45 @@ public final class Activation extends Layer {
 
     @Override
     public void forward(Tensor y, Tensor[] xs) {
-        Tensor x = xs[0];
-        if (keeping() && keepsMask()) {
-            ctx.held.reserve(mask, name);
-            Elementwise.clampForward(x.data, x.offset, y.data, y.offset, x.size(), cap, mask.data, mask.offset);
-        } else {
-            Elementwise.clamp(x.data, x.offset, y.data, y.offset, x.size(), cap);
-        }
+        boolean withMask = keeping() && keepsMask();
+        if (withMask) ctx.held.reserve(mask, name);
+        task.start(xs[0], y, withMask ? 1 : 0);
     }
 
     @Override
     public void backward(Tensor dy, Tensor[] dxs) {
         if (!keepsMask()) return;
-        Elementwise.maskedBackward(dy.data, dy.offset, mask.data, mask.offset, 1f, dxs[0].data, dxs[0].offset, dy.size());
+        task.start(dy, dxs[0], 2);
         ctx.held.release(mask);
+    }
+
+    private final Split task = new Split();
+
+    /** The element range of one part, in whole 32-element mask words so that parts never share a word. */
+    private final class Split implements org.lance4j.kernel.Workers.Task {
+        private Tensor a, b;
+        private int mode;   // 0: clamp, 1: clamp keeping the mask, 2: masked backward
+
+        void start(Tensor a, Tensor b, int mode) {
+            this.a = a;
+            this.b = b;
+            this.mode = mode;
+            ctx.parallel(this, a.size());
+            this.a = this.b = null;
+        }
+
+        @Override
+        public void run(int part, int parts) {
+            int n = a.size(), words = (n + 31) >>> 5;
+            int w0 = (int) ((long) words * part / parts), w1 = (int) ((long) words * (part + 1) / parts);
+            int e0 = w0 << 5, e1 = Math.min(n, w1 << 5);
+            if (e1 <= e0) return;
+            switch (mode) {
+                case 0 -> Elementwise.clamp(a.data, a.offset + e0, b.data, b.offset + e0, e1 - e0, cap);
+                case 1 -> Elementwise.clampForward(a.data, a.offset + e0, b.data, b.offset + e0, e1 - e0, cap, mask.data, mask.offset + w0);
+                default -> Elementwise.maskedBackward(a.data, a.offset + e0, mask.data, mask.offset + w0, 1f, b.data, b.offset + e0, e1 - e0);
+            }
+        }
     }
 
     @Override

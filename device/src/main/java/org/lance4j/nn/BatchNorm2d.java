@@ -72,13 +72,21 @@ public final class BatchNorm2d extends Layer {
 
     @Override
     public void forward(Tensor y, Tensor[] xs) {
-        Tensor x = xs[0];
-        boolean batchStats = usesBatchStats();
         boolean keep = keeping();
+        if (keep) {
+            if (keepXhat) ctx.held.reserve(xhat, name);
+            ctx.held.reserve(invstd, name);
+        }
+        task.start(xs[0], y, null, true, keep);
+    }
+
+    /** Forward of channels [c0, c1): statistics (batch or running), the running update, normalization. */
+    private void forwardChannels(Tensor x, Tensor y, boolean keep, int c0, int c1) {
+        boolean batchStats = usesBatchStats();
         int cnt = bsz * hw;
         if (batchStats) {
-            Reduce.channelSum(x.data, x.offset, bsz, c, hw, mean, 0, false);
-            for (int ch = 0; ch < c; ch++) {
+            Reduce.channelSum(x.data, x.offset, bsz, c, hw, c0, c1, mean, 0, false);
+            for (int ch = c0; ch < c1; ch++) {
                 mean[ch] /= cnt;
                 double ss = 0;
                 for (int n = 0; n < bsz; n++) ss += Reduce.sumSqDiff(x.data, x.offset + (n * c + ch) * hw, hw, mean[ch]);
@@ -86,7 +94,7 @@ public final class BatchNorm2d extends Layer {
             }
             if (trackRunning && ctx.training && !ctx.freezeBatchNorm) {
                 float unbias = cnt > 1 ? (float) cnt / (cnt - 1) : 1f;
-                for (int ch = 0; ch < c; ch++) {
+                for (int ch = c0; ch < c1; ch++) {
                     int o = runMean.offset + ch;
                     runMean.data[o] = (1 - momentum) * runMean.data[o] + momentum * mean[ch];
                     int v = runVar.offset + ch;
@@ -94,16 +102,12 @@ public final class BatchNorm2d extends Layer {
                 }
             }
         } else {
-            for (int ch = 0; ch < c; ch++) {
+            for (int ch = c0; ch < c1; ch++) {
                 mean[ch] = runMean.data[runMean.offset + ch];
                 var[ch] = runVar.data[runVar.offset + ch];
             }
         }
-        if (keep) {
-            if (keepXhat) ctx.held.reserve(xhat, name);
-            ctx.held.reserve(invstd, name);
-        }
-        for (int ch = 0; ch < c; ch++) {
+        for (int ch = c0; ch < c1; ch++) {
             float is = (float) (1.0 / Math.sqrt(var[ch] + eps));
             float g = gamma != null ? gamma.data[gamma.offset + ch] : 1f;
             float bt = beta != null ? beta.data[beta.offset + ch] : 0f;
@@ -122,15 +126,21 @@ public final class BatchNorm2d extends Layer {
 
     @Override
     public void backward(Tensor dy, Tensor[] dxs) {
-        Tensor dx = dxs[0];
+        task.start(dy, null, dxs[0], false, false);
+        ctx.held.release(invstd);
+        if (keepXhat) ctx.held.release(xhat);
+    }
+
+    /** Backward of channels [c0, c1): Σ dy and Σ dy·xhat, the affine gradients, dX. */
+    private void backwardChannels(Tensor dy, Tensor dx, int c0, int c1) {
         boolean batchStats = usesBatchStats();
         int cnt = bsz * hw;
-        Reduce.channelSum(dy.data, dy.offset, bsz, c, hw, s1, 0, false);
-        if (keepXhat) Reduce.channelDot(dy.data, dy.offset, xhat.data, xhat.offset, bsz, c, hw, s2, 0, false);
-        if (dgamma != null) Elementwise.axpy(1f, s2, 0, dgamma.data, dgamma.offset, c);
-        if (dbeta != null) Elementwise.axpy(1f, s1, 0, dbeta.data, dbeta.offset, c);
+        Reduce.channelSum(dy.data, dy.offset, bsz, c, hw, c0, c1, s1, 0, false);
+        if (keepXhat) Reduce.channelDot(dy.data, dy.offset, xhat.data, xhat.offset, bsz, c, hw, c0, c1, s2, 0, false);
+        if (dgamma != null) Elementwise.axpy(1f, s2, c0, dgamma.data, dgamma.offset + c0, c1 - c0);
+        if (dbeta != null) Elementwise.axpy(1f, s1, c0, dbeta.data, dbeta.offset + c0, c1 - c0);
         if (dx != null) {
-            for (int ch = 0; ch < c; ch++) {
+            for (int ch = c0; ch < c1; ch++) {
                 float g = gamma != null ? gamma.data[gamma.offset + ch] : 1f;
                 float k = g * invstd.data[invstd.offset + ch];
                 for (int n = 0; n < bsz; n++) {
@@ -144,8 +154,32 @@ public final class BatchNorm2d extends Layer {
                 }
             }
         }
-        ctx.held.release(invstd);
-        if (keepXhat) ctx.held.release(xhat);
+    }
+
+    private final Split task = new Split();
+
+    /** Forward or backward over blocks of whole channels, one per thread: a channel's statistics never mix threads. */
+    private final class Split implements org.lance4j.kernel.Workers.Task {
+        private Tensor a, y, dx;
+        private boolean forward, keep;
+
+        void start(Tensor a, Tensor y, Tensor dx, boolean forward, boolean keep) {
+            this.a = a;
+            this.y = y;
+            this.dx = dx;
+            this.forward = forward;
+            this.keep = keep;
+            ctx.parallel(this, a.size());
+            this.a = this.y = this.dx = null;
+        }
+
+        @Override
+        public void run(int part, int parts) {
+            int c0 = (int) ((long) c * part / parts), c1 = (int) ((long) c * (part + 1) / parts);
+            if (c1 <= c0) return;
+            if (forward) forwardChannels(a, y, keep, c0, c1);
+            else backwardChannels(a, dx, c0, c1);
+        }
     }
 
     @Override

@@ -247,8 +247,11 @@ public final class Conv2d extends Layer {
     @Override
     public long workspaceFloats() {
         long own;
-        if (depthwise) own = Vec.ENABLED && !Depthwise.phased(h, wd, k, stride, pad) ? Depthwise.channelsLastFloats(c, h, wd, k, stride, pad)
-                : Depthwise.workspaceFloats(h, wd, k, stride, pad);
+        if (depthwise) {   // channels last: linear in the channels; per plane: one plane's workspace per thread
+            int threads = ctx.workers == null ? 1 : ctx.workers.threads();
+            own = depthwiseChannelsLast() ? Depthwise.channelsLastFloats(c, h, wd, k, stride, pad)
+                    : (long) threads * Depthwise.workspaceFloats(h, wd, k, stride, pad);
+        }
         else if (chunk > 1) own = chunkWorkspace();
         else if (direct) own = dw != null ? (long) c * h * wd : 0;
         else own = (dw != null ? 2L : 1L) * c * k * k * oh * ow;
@@ -758,11 +761,11 @@ public final class Conv2d extends Layer {
     }
 
     /**
-     * Depthwise convolution of one image over blocks of whole channels: part i of n takes channels
-     * [c·i/n, c·(i+1)/n) rounded to whole vectors, with its own slice of the workspace (the channels-last
-     * workspace is linear in the channel count). A channel's work — forward, dX, and its dW summed over the
-     * images in order — is done by one thread, so the result does not depend on the thread count. With
-     * vectors off ({@code -Dlance4j.species=scalar}) the per-plane scalar references run on the caller.
+     * Depthwise convolution of one image over blocks of whole channels, one block per thread: small planes
+     * channels last (blocks rounded to whole vectors; that workspace is linear in the channel count), large
+     * planes per plane with the phase kernels (each block with its own plane workspace), and with vectors off
+     * the scalar references. A channel's work — forward, dX, and its dW summed over the images in order — is
+     * done by one thread, so the result does not depend on the thread count.
      */
     private final class DepthwiseTask implements Workers.Task {
         private Tensor x, y, dy, dwt, dx;
@@ -775,19 +778,23 @@ public final class Conv2d extends Layer {
             this.dy = dy;
             this.dwt = dwt;
             this.dx = dx;
-            // large planes: per-plane phase kernels (vectors along the plane, no transposes); small planes
-            // (< 64 outputs, MobileNetV2's last stages at 32 px): channels last, vectors across channels
-            if (!Vec.ENABLED || Depthwise.phased(h, wd, k, stride, pad)) scalar();
-            else if (ctx.workers == null) run(0, 1);
-            else ctx.workers.run(this);
+            ctx.parallel(this, (long) c * h * wd * k * k);
             this.x = this.y = this.dy = this.dwt = this.dx = null;
         }
 
         @Override
         public void run(int part, int parts) {
-            int l = Vec.LANES, vecs = (c + l - 1) / l;
-            int c0 = Math.min(c, vecs * part / parts * l), c1 = Math.min(c, vecs * (part + 1) / parts * l);
-            if (c1 <= c0) return;
+            if (depthwiseChannelsLast()) {
+                int l = Vec.LANES, vecs = (c + l - 1) / l;
+                int c0 = Math.min(c, vecs * part / parts * l), c1 = Math.min(c, vecs * (part + 1) / parts * l);
+                if (c1 > c0) channelsLast(c0, c1);
+            } else {
+                int c0 = (int) ((long) c * part / parts), c1 = (int) ((long) c * (part + 1) / parts);
+                if (c1 > c0) perPlane(c0, c1, ctx.workspace.offset + part * Depthwise.workspaceFloats(h, wd, k, stride, pad));
+            }
+        }
+
+        private void channelsLast(int c0, int c1) {
             int hw = h * wd, ohw = oh * ow, kk = k * k, cb = c1 - c0;
             long perChannel = Depthwise.channelsLastFloats(1, h, wd, k, stride, pad);
             int wsOff = (int) (ctx.workspace.offset + perChannel * c0);
@@ -803,12 +810,11 @@ public final class Conv2d extends Layer {
             }
         }
 
-        /** Channel by channel on the caller: the phase-plane kernels, or with vectors off the scalar references. */
-        private void scalar() {
+        /** Channel by channel: the phase-plane kernels, or with vectors off the scalar references. */
+        private void perPlane(int c0, int c1, int wo) {
             int hw = h * wd, ohw = oh * ow, kk = k * k;
             float[] ws = ctx.workspace.data;
-            int wo = ctx.workspace.offset;
-            for (int ch = 0; ch < c; ch++) {
+            for (int ch = c0; ch < c1; ch++) {
                 int xo = x == null ? 0 : x.offset + (n * c + ch) * hw;
                 if (y != null) {
                     Depthwise.forward(x.data, xo, h, wd, w.data, w.offset + ch * kk, k, stride, pad, y.data, y.offset + (n * c + ch) * ohw, ws, wo);
@@ -819,5 +825,14 @@ public final class Conv2d extends Layer {
                 if (dx != null) Depthwise.backwardInput(dy.data, go, h, wd, w.data, w.offset + ch * kk, k, stride, pad, dx.data, dx.offset + (n * c + ch) * hw, ws, wo);
             }
         }
+    }
+
+    /**
+     * Whether this depthwise layer runs channels last: vectors on and an output plane under 256 elements. Measured
+     * (DepthwiseBenchmark): channels last wins up to 8 × 8 outputs (stride-2 16 × 16 inputs: 57 against 87 µs forward),
+     * the phase planes win at 32 × 32, where the two transposes cost more than the taps.
+     */
+    private boolean depthwiseChannelsLast() {
+        return Vec.ENABLED && oh * ow < 256;
     }
 }

@@ -26,6 +26,19 @@ public final class StepContext {
     /** Set by the graph while it runs backward, so that {@link #macs} books into the right half. */
     public boolean inBackward;
 
+    /**
+     * Runs a task split over the pool's threads, or as one part on the caller when there is no pool or the
+     * work ({@code elements} touched, about) is too small to pay for waking the workers. Tasks must give the
+     * same result for any split (disjoint outputs, no shared sums), so the choice never changes a result.
+     */
+    public void parallel(org.lance4j.kernel.Workers.Task t, long elements) {
+        if (workers == null || workers.threads() == 1 || elements < PARALLEL_MIN_ELEMENTS) t.run(0, 1);
+        else workers.run(t);
+    }
+
+    /** Below this many elements, element-wise and per-channel work stays on the caller (a wake-up costs microseconds). */
+    static final long PARALLEL_MIN_ELEMENTS = 32 * 1024;
+
     public StepContext(BackwardArena held, long seed) {
         this.held = held;
         this.rng = seed;

@@ -40,6 +40,16 @@ class NoAllocationTest {
         return b.build();
     }
 
+    /** A depthwise convolution on 20 × 20 planes (400 outputs): the per-plane phase kernels, split over channel blocks. */
+    static ModelSpec largePlanes() {
+        SpecBuilder b = new SpecBuilder("large-planes", 3, 20, 20);
+        String x = b.relu6("r1", b.bn("bn1", b.conv("c1", ModelSpec.INPUT, 24, 3, 1, 1, 1, false)));
+        x = b.relu6("r2", b.bn("bn2", b.conv("dw", x, 24, 3, 1, 1, 24, false)));
+        x = b.bn("bn3", b.conv("pw", x, 16, 1, 1, 0, 1, false));
+        b.linear("fc", b.flatten("flat", b.gap("gap", x)), 10, true);
+        return b.build();
+    }
+
     /** @param ch channels of the first convolutions (8: every GEMM small; 32: the large ones take the blocked, threaded path) */
     static ModelSpec everyLayer(int ch) {
         SpecBuilder b = new SpecBuilder("alloc-net", 3, 20, 20);
@@ -112,6 +122,8 @@ class NoAllocationTest {
                         "last 2 convs + head, 32 channels, " + w, g -> null);
                 assertStepAllocatesNothing(smallPlanes(), Graph.Config.train(8, TrainableRule.all()).withWorkers(w),
                         "small planes, channels-last depthwise, " + w, g -> null);
+                assertStepAllocatesNothing(largePlanes(), Graph.Config.train(8, TrainableRule.all()).withWorkers(w),
+                        "large planes, per-plane depthwise, " + w, g -> null);
             }
         }
     }

@@ -27,6 +27,11 @@ class ThreadedStepTest {
         check(NoAllocationTest.smallPlanes(), 10);
     }
 
+    @Test
+    void perPlaneDepthwiseBatchNormAndActivationsOnOneTwoAndThreeThreadsGiveIdenticalBits() {
+        check(NoAllocationTest.largePlanes(), 20);
+    }
+
     private static void check(ModelSpec spec, int size) {
         Rnd r = new Rnd(21);
         float[] images = r.uniform(8 * 3 * size * size);
