@@ -83,6 +83,34 @@ public final class Gemm {
     }
 
     /**
+     * C_i (+)= A(M,K) · B_i(K,N) for i &lt; count, with B_i at bOff + i·bStride and C_i at cOff + i·cStride: a
+     * 1×1 convolution's weights against every image of the batch, A packed once. Each product is exactly
+     * {@link #nn}'s on that image (batching and the thread count never change a result).
+     */
+    public static void nnBatch(Workers w, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, int bStride,
+                               float[] c, int cOff, int ldc, int cStride, int count, boolean acc) {
+        if (!Vec.ENABLED || !blocked(m, n, k)) {
+            for (int i = 0; i < count; i++) nn(w, m, n, k, a, aOff, lda, b, bOff + i * bStride, ldb, c, cOff + i * cStride, ldc, acc);
+            return;
+        }
+        Trace t = trace;
+        if (t != null) for (int i = 0; i < count; i++) t.call('n', 'n', m, n, k, acc);
+        GemmBlocked.runBatch(w, m, n, k, a, aOff, lda, 1, b, bOff, bStride, ldb, 1, c, cOff, cStride, ldc, acc, count);
+    }
+
+    /** C_i (+)= A(K,M)ᵀ · B_i(K,N) for i &lt; count ({@link #nnBatch} with A transposed: a 1×1 convolution's input gradients). */
+    public static void tnBatch(Workers w, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, int bStride,
+                               float[] c, int cOff, int ldc, int cStride, int count, boolean acc) {
+        if (!Vec.ENABLED || !blocked(m, n, k)) {
+            for (int i = 0; i < count; i++) tn(w, m, n, k, a, aOff, lda, b, bOff + i * bStride, ldb, c, cOff + i * cStride, ldc, acc);
+            return;
+        }
+        Trace t = trace;
+        if (t != null) for (int i = 0; i < count; i++) t.call('t', 'n', m, n, k, acc);
+        GemmBlocked.runBatch(w, m, n, k, a, aOff, 1, lda, b, bOff, bStride, ldb, 1, c, cOff, cStride, ldc, acc, count);
+    }
+
+    /**
      * Whether a product goes through the packed, cache-blocked kernel ({@link GemmBlocked}): when it has at
      * least one full micro-tile each way and enough depth that packing A and B (M·K + K·N copies) is small
      * against the M·N·K multiply-adds. Smaller products (LANCE's per-image projections with ranks of a few,

@@ -41,6 +41,7 @@ final class GemmBlocked {
     private static final class Buffers {
         float[] a = new float[0];
         float[] b = new float[0];
+        float[] all = new float[0];   // the whole of A packed, for batch calls (one A, many B and C)
         final float[] tile = new float[MR * NR];
     }
 
@@ -51,9 +52,15 @@ final class GemmBlocked {
         int m, n, k, aOff, ars, acs, bOff, brs, bcs, cOff, ldc;
         float[] a, b, c;
         boolean acc;
+        int count, bStride, cStride;   // a batch call: count > 0
 
         @Override
         public void run(int part, int parts) {
+            if (count > 0) {   // a batch: whole products per thread
+                int i0 = (int) ((long) count * part / parts), i1 = (int) ((long) count * (part + 1) / parts);
+                if (i1 > i0) batch(m, n, k, a, aOff, ars, acs, b, bOff + i0 * bStride, bStride, brs, bcs, c, cOff + i0 * cStride, cStride, ldc, acc, i1 - i0);
+                return;
+            }
             int tilesN = (n + NR - 1) / NR, tilesM = (m + MR - 1) / MR;
             // split the dimension with more tiles; each part packs the other operand itself
             if (tilesN >= tilesM || tilesN >= 2 * parts) {
@@ -87,6 +94,71 @@ final class GemmBlocked {
             w.run(j);
         } finally {
             j.a = j.b = j.c = null;   // no references kept to the caller's arrays
+        }
+    }
+
+    /**
+     * C_i (+)= A · B_i for i &lt; count, one A for all (a convolution's weights against each image of a batch):
+     * A is packed once for the whole call instead of once per product. Split over threads by whole products.
+     * Each product is computed exactly as {@link #sequential} would (same slices, same kernel), so batching
+     * never changes a result.
+     */
+    static void runBatch(Workers w, int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int bStride,
+                         int brs, int bcs, float[] c, int cOff, int cStride, int ldc, boolean acc, int count) {
+        if (w == null || w.threads() == 1 || count == 1) {
+            batch(m, n, k, a, aOff, ars, acs, b, bOff, bStride, brs, bcs, c, cOff, cStride, ldc, acc, count);
+            return;
+        }
+        Job j = w.gemm;
+        j.m = m; j.n = n; j.k = k;
+        j.a = a; j.aOff = aOff; j.ars = ars; j.acs = acs;
+        j.b = b; j.bOff = bOff; j.brs = brs; j.bcs = bcs;
+        j.c = c; j.cOff = cOff; j.ldc = ldc; j.acc = acc;
+        j.count = count; j.bStride = bStride; j.cStride = cStride;
+        try {
+            w.run(j);
+        } finally {
+            j.a = j.b = j.c = null;
+            j.count = 0;
+        }
+    }
+
+    /** One thread's batch: A packed whole (slice by slice, block by block, as {@link #packA} lays them out), then each product. */
+    static void batch(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int bStride, int brs, int bcs,
+                      float[] c, int cOff, int cStride, int ldc, boolean acc, int count) {
+        Buffers buf = BUFFERS.get();
+        int mPad = (m + MR - 1) / MR * MR;
+        int needAll = mPad * k, needB = KC * NC;
+        if (buf.all.length < needAll) buf.all = new float[needAll];
+        if (buf.b.length < needB) buf.b = new float[needB];
+        float[] all = buf.all, pb = buf.b, tile = buf.tile;
+        // slice p0 of depth kb, block i0: at p0·mPad + i0·kb (each block packed as packA writes it)
+        for (int p0 = 0; p0 < k; p0 += KC) {
+            int kb = Math.min(KC, k - p0);
+            for (int i0 = 0; i0 < m; i0 += MC) {
+                packA(a, aOff + i0 * ars + p0 * acs, ars, acs, Math.min(MC, m - i0), kb, all, p0 * mPad + i0 * kb);
+            }
+        }
+        for (int q = 0; q < count; q++) {
+            int bq = bOff + q * bStride, cq = cOff + q * cStride;
+            for (int j0 = 0; j0 < n; j0 += NC) {
+                int nb = Math.min(NC, n - j0);
+                for (int p0 = 0; p0 < k; p0 += KC) {
+                    int kb = Math.min(KC, k - p0);
+                    boolean add = acc || p0 > 0;
+                    packB(b, bq + p0 * brs + j0 * bcs, brs, bcs, kb, nb, pb);
+                    for (int i0 = 0; i0 < m; i0 += MC) {
+                        int mb = Math.min(MC, m - i0), ab = p0 * mPad + i0 * kb;
+                        for (int jr = 0; jr < nb; jr += NR) {
+                            int nr = Math.min(NR, nb - jr), bo = jr * kb;
+                            for (int ir = 0; ir < mb; ir += MR) {
+                                kernel(kb, all, ab + ir * kb, pb, bo, c, cq + (i0 + ir) * ldc + j0 + jr, ldc, add, Math.min(MR, mb - ir),
+                                        nr, tile);
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -135,7 +207,11 @@ final class GemmBlocked {
 
     /** dst ← A's (mb, kb) block in MR-row strips, K-major within a strip ((p, r) at strip·MR·kb + p·MR + r), zero rows past mb. */
     static void packA(float[] a, int off, int ars, int acs, int mb, int kb, float[] dst) {
-        int d = 0;
+        packA(a, off, ars, acs, mb, kb, dst, 0);
+    }
+
+    static void packA(float[] a, int off, int ars, int acs, int mb, int kb, float[] dst, int dOff) {
+        int d = dOff;
         for (int s = 0; s < mb; s += MR) {
             int rows = Math.min(MR, mb - s);
             if (ars == 1) {   // columns of A are contiguous (the tn form): MR floats per p

@@ -383,13 +383,18 @@ public final class Conv2d extends Layer {
         float[] xd = x.data, yd = y.data, wdata = w.data, ws = direct ? null : ctx.workspace.data;
         int ohw = oh * ow, hw = h * wd;
         if (chunk > 1) forwardChunked(x, y);
+        boolean batched = chunk == 1 && direct && groups == 1;   // 1×1: W against every image, W packed once
+        if (batched) {
+            ctx.macs((long) bsz * outChannels * hw * c);
+            Gemm.nnBatch(ctx.workers, outChannels, hw, c, wdata, w.offset, c, xd, x.offset, hw, c * hw, yd, y.offset, hw, outChannels * hw, bsz, false);
+        }
         for (int n = 0; chunk == 1 && n < bsz; n++) {
             int xo = x.offset + n * c * hw, yo = y.offset + n * outChannels * ohw;
             if (depthwise) {
                 ctx.macs((long) c * ohw * k * k);
                 depthwiseTask.start(x, n, y, null, null, null);
             } else if (direct) {
-                for (int g = 0; g < groups; g++) {
+                for (int g = 0; !batched && g < groups; g++) {   // (batched: done above for every image)
                     ctx.macs((long) og * hw * cg);
                     Gemm.nn(ctx.workers, og, hw, cg, wdata, w.offset + g * og * cg, cg, xd, xo + g * cg * hw, hw,
                             yd, yo + g * og * hw, hw, false);
@@ -658,6 +663,12 @@ public final class Conv2d extends Layer {
         else if (lance) lanceWeightGrad(dy);
         Tensor dwFull = lance ? null : dw;   // the per-image loops below do dX only when LANCE made dW
         if (chunk > 1) backwardChunked(dy, dx, dwFull != null);
+        boolean batchedDx = chunk == 1 && direct && groups == 1 && dx != null;   // 1×1: dX_n = Wᵀ dY_n for every image, Wᵀ packed once
+        if (batchedDx) {
+            ctx.macs((long) bsz * c * hw * outChannels);
+            Gemm.tnBatch(ctx.workers, c, hw, outChannels, wdata, w.offset, c, gd, dy.offset, hw, outChannels * hw, dx.data, dx.offset, hw, c * hw,
+                    bsz, true);
+        }
         for (int n = 0; chunk == 1 && n < bsz; n++) {
             int go = dy.offset + n * outChannels * ohw;
             int xo = saved != null ? saved.offset + n * c * hw : -1;
@@ -682,7 +693,7 @@ public final class Conv2d extends Layer {
                                     dw.data, dw.offset + g * og * cg, cg, true);
                         }
                     }
-                    if (dx != null) {
+                    if (dx != null && !batchedDx) {
                         ctx.macs((long) cg * hw * og);
                         Gemm.tn(ctx.workers, cg, hw, og, wdata, w.offset + g * og * cg, cg, gd, go + g * og * hw, hw,
                                 dx.data, dxo + g * cg * hw, hw, true);

@@ -107,6 +107,30 @@ class GemmBlockedTest {
     }
 
     @Test
+    void batchCallsGiveTheBitsOfSingleProducts() {
+        Rnd r = new Rnd(14);
+        int m = 2 * GemmBlocked.MC + 7, n = 45, k = GemmBlocked.KC + 19, count = 5, bStride = k * n + 3, cStride = m * n + 5;
+        float[] b = r.uniform(count * bStride), c0 = r.uniform(count * cStride + 2);
+        for (Form f : new Form[] {Form.NN, Form.TN}) {
+            int lda = f == Form.NN ? k : m;
+            float[] a = r.uniform(m * k);
+            float[] single = c0.clone();
+            for (int i = 0; i < count; i++) {
+                if (f == Form.NN) Gemm.nn(m, n, k, a, 0, lda, b, i * bStride, n, single, i * cStride, n, true);
+                else Gemm.tn(m, n, k, a, 0, lda, b, i * bStride, n, single, i * cStride, n, true);
+            }
+            for (int threads = 1; threads <= 3; threads++) {
+                try (Workers w = new Workers(threads)) {
+                    float[] batch = c0.clone();
+                    if (f == Form.NN) Gemm.nnBatch(w, m, n, k, a, 0, lda, b, 0, n, bStride, batch, 0, n, cStride, count, true);
+                    else Gemm.tnBatch(w, m, n, k, a, 0, lda, b, 0, n, bStride, batch, 0, n, cStride, count, true);
+                    assertArrayEquals(single, batch, f + " batch of " + count + " on " + w);
+                }
+            }
+        }
+    }
+
+    @Test
     void packedAndInPlaceGiveIdenticalBits() {
         Rnd r = new Rnd(13);
         int m = 3 * GemmBlocked.MR + 4, n = 2 * GemmBlocked.NR + 5, k = 41;
