@@ -60,6 +60,8 @@ public final class Conv2d extends Layer {
      */
     private int chunk;
     static final int CHUNK_COLUMNS = 128;
+    /** im2col / col2im of one image, split over blocks of channels (one per thread). */
+    private final ColumnsTask columns = new ColumnsTask();
     /** Depthwise forward and backward of one image, split over blocks of channels (one per thread). */
     private final DepthwiseTask depthwiseTask = new DepthwiseTask();
 
@@ -306,7 +308,7 @@ public final class Conv2d extends Layer {
             float[] src = x;
             int so = xo;
             if (!direct) {
-                Im2col.im2col(x, xo, c, h, wd, k, stride, pad, ws, one);
+                columns.im2col(x, xo, ws, one);
                 src = ws;
                 so = one;
             }
@@ -371,7 +373,7 @@ public final class Conv2d extends Layer {
                     for (int r = 0; r < c; r++) Elementwise.axpy(1f, ws, cols + r * l + j * ohw, dx.data, dxo + r * hw, hw);
                 } else {
                     for (int r = 0; r < ckk; r++) System.arraycopy(ws, cols + r * l + j * ohw, ws, one + r * ohw, ohw);
-                    Im2col.col2im(ws, one, c, h, wd, k, stride, pad, dx.data, dxo);
+                    columns.col2im(ws, one, dx.data, dxo);
                 }
             }
         }
@@ -401,7 +403,7 @@ public final class Conv2d extends Layer {
                 }
             } else {
                 int wo = ctx.workspace.offset;
-                Im2col.im2col(xd, xo, c, h, wd, k, stride, pad, ws, wo);
+                columns.im2col(xd, xo, ws, wo);
                 for (int g = 0; g < groups; g++) {
                     ctx.macs((long) og * ohw * ckk);
                     Gemm.nn(ctx.workers, og, ohw, ckk, wdata, w.offset + g * og * ckk, ckk, ws, wo + g * ckk * ohw, ohw,
@@ -706,7 +708,7 @@ public final class Conv2d extends Layer {
                     // colᵀ (OH·OW, C·K·K) sits after col in the workspace; dW_g += dY_g · colᵀ[:, group g]
                     int colT = wo + c * k * k * ohw;
                     boolean packedNt = Gemm.blocked(og, ckk, ohw);   // as the 1×1 path above
-                    Im2col.im2col(saved.data, xo, c, h, wd, k, stride, pad, ws, wo);
+                    columns.im2col(saved.data, xo, ws, wo);
                     if (!packedNt) Transpose.transpose(ws, wo, c * k * k, ohw, ws, colT);
                     for (int g = 0; g < groups; g++) {
                         ctx.macs((long) og * ckk * ohw);
@@ -725,7 +727,7 @@ public final class Conv2d extends Layer {
                         Gemm.tn(ctx.workers, ckk, ohw, og, wdata, w.offset + g * og * ckk, ckk, gd, go + g * og * ohw, ohw,
                                 ws, wo + g * ckk * ohw, ohw, false);
                     }
-                    Im2col.col2im(ws, wo, c, h, wd, k, stride, pad, dx.data, dxo);
+                    columns.col2im(ws, wo, dx.data, dxo);
                 }
             }
         }
@@ -845,5 +847,42 @@ public final class Conv2d extends Layer {
      */
     private boolean depthwiseChannelsLast() {
         return Vec.ENABLED && oh * ow < 256;
+    }
+
+    /**
+     * im2col and col2im of one image over blocks of whole channels: channel c owns rows c·K² .. (c+1)·K² − 1 of
+     * the columns and plane c of the image, so blocks touch disjoint memory and the split never changes a result.
+     */
+    private final class ColumnsTask implements Workers.Task {
+        private float[] src, dst;
+        private int srcOff, dstOff;
+        private boolean forward;
+
+        void im2col(float[] x, int xOff, float[] colsArr, int colsOff) {
+            start(x, xOff, colsArr, colsOff, true);
+        }
+
+        void col2im(float[] colsArr, int colsOff, float[] dx, int dxOff) {
+            start(colsArr, colsOff, dx, dxOff, false);
+        }
+
+        private void start(float[] src, int srcOff, float[] dst, int dstOff, boolean forward) {
+            this.src = src;
+            this.srcOff = srcOff;
+            this.dst = dst;
+            this.dstOff = dstOff;
+            this.forward = forward;
+            ctx.parallel(this, (long) c * k * k * oh * ow);
+            this.src = this.dst = null;
+        }
+
+        @Override
+        public void run(int part, int parts) {
+            int c0 = (int) ((long) c * part / parts), c1 = (int) ((long) c * (part + 1) / parts);
+            if (c1 <= c0) return;
+            int hw = h * wd, rows = k * k * oh * ow;
+            if (forward) Im2col.im2col(src, srcOff + c0 * hw, c1 - c0, h, wd, k, stride, pad, dst, dstOff + c0 * rows);
+            else Im2col.col2im(src, srcOff + c0 * rows, c1 - c0, h, wd, k, stride, pad, dst, dstOff + c0 * hw);
+        }
     }
 }
