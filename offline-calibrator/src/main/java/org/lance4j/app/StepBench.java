@@ -52,7 +52,12 @@ public final class StepBench {
     public record Times(double forward, double backward, double optimizer, double total) { }
 
     /** One comparison: our step ({@code method}) against PyTorch's full-backprop step of the same trained layers. */
-    public record Row(String step, String method, Times ours, Times torch, long peakBackwardBytes) {
+    public record Row(String step, String method, Times ours, Times torch, long peakBackwardBytes, long macs) {
+        /** Our kernels' arithmetic rate over the whole step: 2 · multiply-adds / total time. */
+        public double gflops() {
+            return 2.0 * macs / (ours.total * 1e6);
+        }
+
         /** Our total time over PyTorch's: < 1 means we are faster. */
         public double ratio() {
             return ours.total / torch.total;
@@ -214,7 +219,8 @@ public final class StepBench {
             StepTimer tm = ts[i].timer();
             Times ours = new Times(tm.medianMs(StepTimer.Part.FORWARD), tm.medianMs(StepTimer.Part.BACKWARD), tm.medianMs(StepTimer.Part.OPTIMIZER),
                     tm.medianTotalMs());
-            rows.add(new Row(step, methods.get(i), ours, torchTimes, graphs.get(i).held().peakBytes()));
+            Graph g = graphs.get(i);
+            rows.add(new Row(step, methods.get(i), ours, torchTimes, g.held().peakBytes(), g.macsForward() + g.macsBackward()));
         }
         return rows;
     }

@@ -357,22 +357,23 @@ final class BenchCommand {
                         r.torch().total(), r.ratio());
             });
             StringBuilder csv = new StringBuilder("step,method,threads,ours_forward_ms,ours_backward_ms,ours_optimizer_ms,ours_total_ms,"
-                    + "torch_forward_ms,torch_backward_ms,torch_optimizer_ms,torch_total_ms,ratio,peak_backward_bytes\n");
+                    + "torch_forward_ms,torch_backward_ms,torch_optimizer_ms,torch_total_ms,ratio,peak_backward_bytes,macs_per_step,ours_gflops\n");
             StringBuilder md = new StringBuilder("# Training step: lance4j against PyTorch\n\n");
             md.append(String.format(Locale.ROOT, "%s; seeded random weights; PyTorch %s on the CPU builds the same network from our model spec (parameter counts checked). "
                     + "Medians of %d steps per side, %d per round in alternation, after %d warm-up steps. SGD lr %.2f, momentum %.1f, weight decay %.0e on both sides. "
                     + "Fine-tuning: BN frozen on both sides; LANCE at ε %s from %d calibration batches. Vector width %s.%n%n",
                     what, "1.13 (python3-torch)", rounds * steps, steps, warmup, 0.05, 0.9, 1e-4, energy, calibrationBatches, Vec.describe()));
-            md.append("| step | ours | ours fwd / bwd / opt ms | ours total ms | PyTorch (bp) fwd / bwd / opt ms | PyTorch total ms | ours / PyTorch | measured peak (ours) |\n");
-            md.append("|---|---|---|---:|---|---:|---:|---:|\n");
+            md.append("| step | ours | ours fwd / bwd / opt ms | ours total ms | PyTorch (bp) fwd / bwd / opt ms | PyTorch total ms | ours / PyTorch | measured peak (ours) | GMAC / step | ours GFLOPS |\n");
+            md.append("|---|---|---|---:|---|---:|---:|---:|---:|---:|\n");
             List<Map<String, Object>> jr = new ArrayList<>();
             for (org.lance4j.app.StepBench.Row r : rows) {
                 var o = r.ours();
                 var p = r.torch();
-                csv.append(String.format(Locale.ROOT, "\"%s\",%s,%d,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.4f,%d%n", r.step(), r.method(), t, o.forward(), o.backward(),
-                        o.optimizer(), o.total(), p.forward(), p.backward(), p.optimizer(), p.total(), r.ratio(), r.peakBackwardBytes()));
-                md.append(String.format(Locale.ROOT, "| %s | %s | %.1f / %.1f / %.1f | %.1f | %.1f / %.1f / %.1f | %.1f | **%.2f** | %s |%n", r.step(), r.method(), o.forward(),
-                        o.backward(), o.optimizer(), o.total(), p.forward(), p.backward(), p.optimizer(), p.total(), r.ratio(), Sizes.human(r.peakBackwardBytes())));
+                csv.append(String.format(Locale.ROOT, "\"%s\",%s,%d,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.4f,%d,%d,%.2f%n", r.step(), r.method(), t, o.forward(), o.backward(),
+                        o.optimizer(), o.total(), p.forward(), p.backward(), p.optimizer(), p.total(), r.ratio(), r.peakBackwardBytes(), r.macs(), r.gflops()));
+                md.append(String.format(Locale.ROOT, "| %s | %s | %.1f / %.1f / %.1f | %.1f | %.1f / %.1f / %.1f | %.1f | **%.2f** | %s | %.2f | %.1f |%n", r.step(), r.method(), o.forward(),
+                        o.backward(), o.optimizer(), o.total(), p.forward(), p.backward(), p.optimizer(), p.total(), r.ratio(), Sizes.human(r.peakBackwardBytes()),
+                        r.macs() / 1e9, r.gflops()));
                 Map<String, Object> e = new LinkedHashMap<>();
                 e.put("step", r.step());
                 e.put("method", r.method());
@@ -380,6 +381,8 @@ final class BenchCommand {
                 e.put("torch_step_ms", Map.of("forward", p.forward(), "backward", p.backward(), "optimizer", p.optimizer(), "total", p.total()));
                 e.put("ratio", r.ratio());
                 e.put("peak_backward_bytes", r.peakBackwardBytes());
+                e.put("macs_per_step", r.macs());
+                e.put("flops_per_step", 2 * r.macs());
                 jr.add(e);
             }
             AtomicFiles.writeString(out.resolve("step.csv"), csv.toString());
