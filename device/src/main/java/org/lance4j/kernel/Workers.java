@@ -19,8 +19,13 @@ public final class Workers implements AutoCloseable {
         void run(int part, int parts);
     }
 
-    /** Spins of an idle worker before it parks (~tens of microseconds). */
-    private static final int SPINS = 20_000;
+    /**
+     * Spins of an idle worker before it parks (about a millisecond): the gaps between a step's kernel calls (a
+     * serial element-wise pass, a bias add) are shorter, and a parked worker took tens of microseconds to wake for
+     * each of the thousands of GEMM calls of a step — the caller finished its half and waited (seen in a profile
+     * of ResNet18 on 2 threads). Idle pools park after this.
+     */
+    private static final int SPINS = 200_000;
 
     private final int threads;
     private final Thread[] pool;

@@ -71,6 +71,9 @@ public final class GemmBench {
             }
             ProcessBuilder pb = new ProcessBuilder(bin.toString());
             pb.environment().put("OPENBLAS_NUM_THREADS", Integer.toString(threads));
+            // idle OpenBLAS threads busy-wait for 2^28 cycles (~0.1 s) after a call by default: on 2 cores they
+            // took a core from our timing right after theirs; 2^4 cycles makes them sleep at once
+            pb.environment().put("OPENBLAS_THREAD_TIMEOUT", "4");
             pb.environment().put("OPENBLAS_MAIN_FREE", "1");
             pb.redirectError(ProcessBuilder.Redirect.INHERIT);
             proc = pb.start();

@@ -210,8 +210,10 @@ public final class StepBench {
                 }
             }
             if (steps == 0) continue;
+            settle(s.threads());
             double[][] r = torch.run(steps);
             if (round >= 0) theirs.addAll(Arrays.asList(r));
+            settle(s.threads());
         }
         Times torchTimes = medians(theirs);
         List<Row> rows = new ArrayList<>();
@@ -223,6 +225,20 @@ public final class StepBench {
             rows.add(new Row(step, methods.get(i), ours, torchTimes, g.held().peakBytes(), g.macsForward() + g.macsBackward()));
         }
         return rows;
+    }
+
+    /**
+     * With several threads, a pause between the two sides' rounds: idle OpenMP threads of PyTorch spin for a while
+     * after a parallel region (and ours for some microseconds), and on a 2-core machine a spinner takes a core
+     * from the other side's first steps.
+     */
+    private static void settle(int threads) {
+        if (threads < 2) return;
+        try {
+            Thread.sleep(300);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     static Times medians(List<double[]> steps) {
