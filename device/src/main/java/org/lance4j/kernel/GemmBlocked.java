@@ -62,8 +62,9 @@ final class GemmBlocked {
                 return;
             }
             int tilesN = (n + NR - 1) / NR, tilesM = (m + MR - 1) / MR;
-            // split the dimension with more tiles; each part packs the other operand itself
-            if (tilesN >= tilesM || tilesN >= 2 * parts) {
+            // split the dimension with more tiles; each part packs the other operand itself (a tall tn product split by
+            // columns left each part a thin panel, read A in place column by column, and ran 2× slower than on one thread)
+            if (tilesN >= tilesM) {
                 int t0 = (int) ((long) tilesN * part / parts), t1 = (int) ((long) tilesN * (part + 1) / parts);
                 int j0 = t0 * NR, j1 = Math.min(n, t1 * NR);
                 if (j1 > j0) {
@@ -183,7 +184,8 @@ final class GemmBlocked {
                 // A in place when the panel has few B strips to reuse a packed copy for (a weight gradient's thin N),
                 // packed otherwise; a partial strip of rows is always packed (zero rows). Same values, same order:
                 // the choice never changes a result.
-                boolean packed = nb > inPlaceMaxN;
+                // (only a row-major A — nn, nt — is read in place: tn's A would be read across rows of K)
+                boolean packed = nb > inPlaceMaxN || acs != 1;
                 for (int i0 = 0; i0 < m; i0 += mc) {
                     int mb = Math.min(mc, m - i0);
                     int full = mb - mb % MR;
