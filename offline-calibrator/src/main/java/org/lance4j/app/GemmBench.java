@@ -72,8 +72,10 @@ public final class GemmBench {
             ProcessBuilder pb = new ProcessBuilder(bin.toString());
             pb.environment().put("OPENBLAS_NUM_THREADS", Integer.toString(threads));
             // idle OpenBLAS threads busy-wait for 2^28 cycles (~0.1 s) after a call by default: on 2 cores they
-            // took a core from our timing right after theirs; 2^4 cycles makes them sleep at once
-            pb.environment().put("OPENBLAS_THREAD_TIMEOUT", "4");
+            // took a core from our timing right after theirs. 2^24 cycles (~5 ms here) is about as long as our own
+            // idle workers spin (200,000 spin-waits, ~6 ms) before they park; with several threads the bench pauses
+            // longer than that between the two sides, so neither side's spinners share the cores with the other's work
+            pb.environment().put("OPENBLAS_THREAD_TIMEOUT", "24");
             pb.environment().put("OPENBLAS_MAIN_FREE", "1");
             pb.redirectError(ProcessBuilder.Redirect.INHERIT);
             proc = pb.start();
@@ -172,9 +174,11 @@ public final class GemmBench {
                 int reps = (int) Math.max(1, Math.min(100_000, roundMs * 1e6 * 30 / (2.0 * s.macs())));
                 double[] ours = new double[rounds], theirs = new double[rounds];
                 for (int r = -1; r < rounds; r++) {
+                    if (settle(threads)) ops.call(w, s);   // after a pause: one untimed call wakes the parked workers
                     long t0 = System.nanoTime();
                     for (int i = 0; i < reps; i++) ops.call(w, s);
                     long dt = System.nanoTime() - t0;
+                    if (settle(threads)) blas.gemmNanos(s, 1);   // the same for OpenBLAS's sleeping threads
                     long bt = blas.gemmNanos(s, reps);
                     if (r >= 0) {
                         ours[r] = (double) dt / reps;
@@ -187,6 +191,17 @@ public final class GemmBench {
             }
             return new Result(peak, threads, rows);
         }
+    }
+
+    /**
+     * With several threads: a pause longer than either side's idle spinning (~6 ms), so spinners never overlap the
+     * other's work; true when it paused (the caller then wakes its side with one untimed call: waking an idle vCPU
+     * took about a millisecond here, which a training step, with workers kept busy, never pays per call).
+     */
+    private static boolean settle(int threads) throws InterruptedException {
+        if (threads < 2) return false;
+        Thread.sleep(15);
+        return true;
     }
 
     static double median(double[] x) {
