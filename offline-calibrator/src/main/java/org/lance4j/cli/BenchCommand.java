@@ -26,9 +26,7 @@ import picocli.CommandLine.Option;
         subcommands = {BenchCommand.Latency.class, BenchCommand.GemmCmd.class, BenchCommand.StepCmd.class})
 final class BenchCommand {
     @Command(name = "latency", description = "Forward, backward and total step time for 1..N trained layers, for bp, lance, hosvd and asi; CSV, chart, results.md.")
-    static final class Latency implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
-        ThreadsOption threadsOption;
+    static final class Latency extends ThreadedCommand {
 
         @Option(names = "--model-file", description = "A pretrained model file (its ranks are the real ones); default: --model with seeded random weights.")
         Path modelFile;
@@ -80,13 +78,7 @@ final class BenchCommand {
         boolean json;
 
         @Override
-        public Integer call() throws Exception {
-            try (ThreadsOption.Scope t = threadsOption.open()) {
-                return callOnThreads();
-            }
-        }
-
-        private Integer callOnThreads() throws Exception {
+        Integer callOnThreads() throws Exception {
             Model m;
             Normalization norm;
             Dataset d;

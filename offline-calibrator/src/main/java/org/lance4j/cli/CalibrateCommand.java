@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.lance4j.app.DataSpec;
 import org.lance4j.app.Models;
 import org.lance4j.calib.AsiBudgetSearch;
@@ -19,9 +18,7 @@ import picocli.CommandLine.Option;
 
 /** LANCE Phase I: calibrate the bases of the last N convolutions on a data source and write a basis file. */
 @Command(name = "calibrate", description = "LANCE Phase I bases (or ASI ranks by budget search) for the trained layers; write a basis file.")
-final class CalibrateCommand implements Callable<Integer> {
-    @picocli.CommandLine.Mixin
-    ThreadsOption threadsOption;
+final class CalibrateCommand extends ThreadedCommand {
 
     @Option(names = "--model-file", required = true, description = "The pretrained model file.")
     Path modelFile;
@@ -67,13 +64,7 @@ final class CalibrateCommand implements Callable<Integer> {
     boolean json;
 
     @Override
-    public Integer call() throws Exception {
-        try (ThreadsOption.Scope t = threadsOption.open()) {
-            return callOnThreads();
-        }
-    }
-
-    private Integer callOnThreads() throws Exception {
+    Integer callOnThreads() throws Exception {
         Map<String, Object> r;
         switch (method) {
             case "lance" -> {

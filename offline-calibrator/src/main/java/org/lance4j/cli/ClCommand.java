@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import org.lance4j.app.ContinualLearning;
 import org.lance4j.app.DataSpec;
 import org.lance4j.app.Models;
@@ -53,9 +52,7 @@ final class ClCommand {
 
     @Command(name = "train", description = "Train task T of a multi-head model: task 1 with full backprop (a new model with --model), "
             + "later tasks on the shared layers + head T with BN frozen — LANCE-CL with --basis, GPM with --gpm-memory, naive with neither.")
-    static final class Train implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
-        ThreadsOption threadsOption;
+    static final class Train extends ThreadedCommand {
 
         @Option(names = "--task", required = true, description = "The task, from 1.")
         int task;
@@ -104,13 +101,7 @@ final class ClCommand {
         Common common;
 
         @Override
-        public Integer call() throws Exception {
-            try (ThreadsOption.Scope t = threadsOption.open()) {
-                return callOnThreads();
-            }
-        }
-
-        private Integer callOnThreads() throws Exception {
+        Integer callOnThreads() throws Exception {
             if (task < 1) throw new IllegalArgumentException("--task counts from 1, got " + task);
             if (basis != null && gpmMemory != null) throw new IllegalArgumentException("give --basis (LANCE-CL) or --gpm-memory (GPM), not both");
             Models.Loaded m;
@@ -177,9 +168,7 @@ final class ClCommand {
 
     @Command(name = "memory", description = "After task T: grow the memory P of every shared layer from the task's data (GPM's rule, "
             + "threshold 0.97 + 0.003·(T − 1) by default) and write it to a basis file.")
-    static final class Memory implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
-        ThreadsOption threadsOption;
+    static final class Memory extends ThreadedCommand {
 
         @Option(names = "--model-file", required = true, description = "The model after task T.")
         Path modelFile;
@@ -210,13 +199,7 @@ final class ClCommand {
         Common common;
 
         @Override
-        public Integer call() throws Exception {
-            try (ThreadsOption.Scope t = threadsOption.open()) {
-                return callOnThreads();
-            }
-        }
-
-        private Integer callOnThreads() throws Exception {
+        Integer callOnThreads() throws Exception {
             if (task < 1) throw new IllegalArgumentException("--task counts from 1, got " + task);
             Models.Loaded m = Models.load(modelFile);
             Map<String, SubspaceMemory> prev = memory == null ? Map.of() : BasisFile.read(memory, true).memory();
@@ -248,9 +231,7 @@ final class ClCommand {
 
     @Command(name = "calibrate", description = "Before a task: LANCE-CL's null-space calibration on its data — bases for every shared layer "
             + "(convolutions unfolded), the input mode orthogonal to the memory — written with P to one basis file.")
-    static final class Calibrate implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
-        ThreadsOption threadsOption;
+    static final class Calibrate extends ThreadedCommand {
 
         @Option(names = "--model-file", required = true, description = "The model the task starts from.")
         Path modelFile;
@@ -284,13 +265,7 @@ final class ClCommand {
         Common common;
 
         @Override
-        public Integer call() throws Exception {
-            try (ThreadsOption.Scope t = threadsOption.open()) {
-                return callOnThreads();
-            }
-        }
-
-        private Integer callOnThreads() throws Exception {
+        Integer callOnThreads() throws Exception {
             Models.Loaded m = Models.load(modelFile);
             Map<String, SubspaceMemory> p = BasisFile.read(memory, true).memory();
             if (p.isEmpty()) throw new IllegalArgumentException(memory + ": holds no memory; write one with ./lance4j cl memory");

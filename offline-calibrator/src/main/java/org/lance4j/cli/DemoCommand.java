@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.lance4j.app.DataSpec;
 import org.lance4j.app.FashionMnist;
 import org.lance4j.app.FineTune;
@@ -29,9 +28,7 @@ import picocli.CommandLine.Option;
  * and step latency side by side.
  */
 @Command(name = "demo", description = "Pretrain on Fashion-MNIST 0-4 (cached); fine-tune on 5-9 with bp, lance, hosvd and asi; compare accuracy, memory, latency.")
-final class DemoCommand implements Callable<Integer> {
-    @picocli.CommandLine.Mixin
-    ThreadsOption threadsOption;
+final class DemoCommand extends ThreadedCommand {
 
     @Option(names = "--pretrain-epochs", defaultValue = "3", description = "Pretraining epochs (default ${DEFAULT-VALUE}).")
     int pretrainEpochs;
@@ -61,13 +58,7 @@ final class DemoCommand implements Callable<Integer> {
     boolean json;
 
     @Override
-    public Integer call() throws Exception {
-        try (ThreadsOption.Scope t = threadsOption.open()) {
-            return callOnThreads();
-        }
-    }
-
-    private Integer callOnThreads() throws Exception {
+    Integer callOnThreads() throws Exception {
         long t0 = System.nanoTime();
         String model = Zoo.DEFAULT;
         Path cached = FashionMnist.cacheRoot().resolve("demo").resolve(model + "-fmnist-0-4-e" + pretrainEpochs + ".l4j");

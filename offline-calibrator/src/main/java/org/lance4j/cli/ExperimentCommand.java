@@ -25,9 +25,7 @@ final class ExperimentCommand {
     @Command(name = "finetune", description = "Pretrain on Fashion-MNIST 0-4, fine-tune on 5-9 with bp, lance, hosvd and asi for 2 and 4 layers; "
             + "results.md, results.csv, results.json and charts in --out. --quick: 4000 pretraining images × 2 epochs, 2000 fine-tuning "
             + "images × 1 epoch, 1000 test images, K = 10; within 15 minutes on 2 cores.")
-    static final class Finetune implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
-        ThreadsOption threadsOption;
+    static final class Finetune extends ThreadedCommand {
 
         /** --quick: 4000 pretraining images × 2 epochs, 2000 fine-tuning images × 1 epoch, 1000 test images, K = 10. */
         static final ProtocolOptions.Quick QUICK = new ProtocolOptions.Quick(4000, 2, 2000, 1000, 1, 10);
@@ -71,13 +69,7 @@ final class ExperimentCommand {
 
 
         @Override
-        public Integer call() throws Exception {
-            try (ThreadsOption.Scope t = threadsOption.open()) {
-                return callOnThreads();
-            }
-        }
-
-        private Integer callOnThreads() throws Exception {
+        Integer callOnThreads() throws Exception {
             ProtocolOptions.Quick q = p.resolve(QUICK);
             boolean quick = p.quick, json = p.json;
             FinetuneExperiment.Settings s = new FinetuneExperiment.Settings(models, methods, layers, input, PretrainCommand.stem(stem), batch,
@@ -109,9 +101,7 @@ final class ExperimentCommand {
     @Command(name = "energy", description = "LANCE at ε from 0.5 to 0.95 against full backprop on the split protocol: memory, accuracy, "
             + "gradient angle; results.md, results.csv, results.json and charts in --out. --quick: 6000 pretraining images × 2 epochs, "
             + "4000 fine-tuning images × 1 epoch, 2000 test images, K = 20.")
-    static final class Energy implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
-        ThreadsOption threadsOption;
+    static final class Energy extends ThreadedCommand {
 
         /** --quick: 6000 pretraining images × 2 epochs, 4000 fine-tuning images × 1 epoch, 2000 test images, K = 20. */
         static final ProtocolOptions.Quick QUICK = new ProtocolOptions.Quick(6000, 2, 4000, 2000, 1, 20);
@@ -149,13 +139,7 @@ final class ExperimentCommand {
 
 
         @Override
-        public Integer call() throws Exception {
-            try (ThreadsOption.Scope t = threadsOption.open()) {
-                return callOnThreads();
-            }
-        }
-
-        private Integer callOnThreads() throws Exception {
+        Integer callOnThreads() throws Exception {
             for (double e : energies) if (!(e > 0 && e <= 1)) throw new IllegalArgumentException("--energies: each ε must be in (0, 1], got " + e);
             ProtocolOptions.Quick q = p.resolve(QUICK);
             boolean json = p.json;

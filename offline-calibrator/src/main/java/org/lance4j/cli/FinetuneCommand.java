@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.lance4j.app.BudgetFit;
 import org.lance4j.app.DataSpec;
 import org.lance4j.app.FineTune;
@@ -21,9 +20,7 @@ import picocli.CommandLine.Option;
 
 /** Fine-tunes the last N convolutions and the head of a model file: full backprop or LANCE. */
 @Command(name = "finetune", description = "Fine-tune the last N convolutions + head with bp (full) or lance (fixed bases).")
-final class FinetuneCommand implements Callable<Integer> {
-    @picocli.CommandLine.Mixin
-    ThreadsOption threadsOption;
+final class FinetuneCommand extends ThreadedCommand {
 
     @Option(names = "--model-file", required = true, description = "The pretrained model file.")
     Path modelFile;
@@ -76,13 +73,7 @@ final class FinetuneCommand implements Callable<Integer> {
     private Map<String, ConvBasis> fitBases;
 
     @Override
-    public Integer call() throws Exception {
-        try (ThreadsOption.Scope t = threadsOption.open()) {
-            return callOnThreads();
-        }
-    }
-
-    private Integer callOnThreads() throws Exception {
+    Integer callOnThreads() throws Exception {
         long b = budget == null ? Long.MAX_VALUE : Sizes.parse("--budget", budget);
         Map<String, Object> picked = null;
         if (fit) {

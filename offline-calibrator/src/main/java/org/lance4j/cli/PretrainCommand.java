@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.lance4j.app.DataSpec;
 import org.lance4j.app.Models;
 import org.lance4j.app.Progress;
@@ -22,9 +21,7 @@ import picocli.CommandLine.Option;
 
 /** Trains a zoo model from scratch on a data source and writes a model file. */
 @Command(name = "pretrain", description = "Train a model from scratch and write a model file.")
-final class PretrainCommand implements Callable<Integer> {
-    @picocli.CommandLine.Mixin
-    ThreadsOption threadsOption;
+final class PretrainCommand extends ThreadedCommand {
 
     @Option(names = "--model", description = "Architecture: ${COMPLETION-CANDIDATES}; default ${DEFAULT-VALUE}.",
             defaultValue = Zoo.DEFAULT, completionCandidates = ModelNames.class)
@@ -77,13 +74,7 @@ final class PretrainCommand implements Callable<Integer> {
     boolean json;
 
     @Override
-    public Integer call() throws Exception {
-        try (ThreadsOption.Scope t = threadsOption.open()) {
-            return callOnThreads();
-        }
-    }
-
-    private Integer callOnThreads() throws Exception {
+    Integer callOnThreads() throws Exception {
         Map<String, Object> r = run(model, data, testData, epochs, out, input, channels, pad, batch, lr, weightDecay, width, stem(stem), augment,
                 seed, new Progress("pretrain", json));
         Output.print(json, r, () -> String.format(Locale.ROOT,
