@@ -46,20 +46,15 @@ public class DepthwiseBenchmark {
         oh = Im2col.outSize(h, k, s, p);
         ow = Im2col.outSize(w, k, s, p);
         SplittableRandom r = new SplittableRandom(2);
-        x = fill(r, c * h * w);
-        wt = fill(r, c * k * k);
-        dy = fill(r, c * oh * ow);
+        x = Fill.uniform(r, c * h * w);
+        wt = Fill.uniform(r, c * k * k);
+        dy = Fill.uniform(r, c * oh * ow);
         y = new float[c * oh * ow];
         dw = new float[c * k * k];
         dx = new float[c * h * w];
         ws = new float[(int) Math.max(Depthwise.channelsLastFloats(c, h, w, k, s, p), Depthwise.workspaceFloats(h, w, k, s, p))];
     }
 
-    private static float[] fill(SplittableRandom r, int n) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) v[i] = (float) r.nextDouble(-1, 1);
-        return v;
-    }
 
     @Benchmark
     public float[] forwardScalarPerPlane() {

@@ -47,11 +47,9 @@ public class GemmBenchmark {
         n = Integer.parseInt(d[1]);
         k = Integer.parseInt(d[2]);
         SplittableRandom r = new SplittableRandom(1);
-        a = new float[m * k];
-        b = new float[k * n];
+        a = Fill.uniform(r, m * k);
+        b = Fill.uniform(r, k * n);
         c = new float[m * n];
-        for (int i = 0; i < a.length; i++) a[i] = (float) r.nextDouble(-1, 1);
-        for (int i = 0; i < b.length; i++) b[i] = (float) r.nextDouble(-1, 1);
         w = new Workers(threads);
     }
 

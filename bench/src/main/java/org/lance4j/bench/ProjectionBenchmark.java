@@ -44,10 +44,10 @@ public class ProjectionBenchmark {
         rh = Integer.parseInt(a[4]);
         rw = Integer.parseInt(a[5]);
         SplittableRandom r = new SplittableRandom(3);
-        x = fill(r, b * c * h * w);
-        uc = fill(r, c * rc);
-        uh = fill(r, h * rh);
-        uw = fill(r, w * rw);
+        x = Fill.uniform(r, b * c * h * w);
+        uc = Fill.uniform(r, c * rc);
+        uh = Fill.uniform(r, h * rh);
+        uw = Fill.uniform(r, w * rw);
         core = new float[b * rc * rh * rw];
         ws = new float[ModeOps.projectWorkspace(b, c, h, rc, rh, rw, false)];
         gB = new float[b * b];
@@ -56,11 +56,6 @@ public class ProjectionBenchmark {
         gW = new float[w * w];
     }
 
-    private static float[] fill(SplittableRandom r, int n) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) v[i] = (float) r.nextDouble(-1, 1);
-        return v;
-    }
 
     @Benchmark
     public float[] project() {

@@ -42,7 +42,7 @@ public final class Depthwise {
     static final int PHASED_MIN_OUTPUT = 64;
 
     /** Whether a plane takes the phase-plane vector path: vectors on and an output of at least {@link #PHASED_MIN_OUTPUT}. */
-    public static boolean phased(int h, int w, int k, int s, int p) {
+    private static boolean phased(int h, int w, int k, int s, int p) {
         return Vec.ENABLED && Im2col.outSize(h, k, s, p) * Im2col.outSize(w, k, s, p) >= PHASED_MIN_OUTPUT;
     }
 

@@ -315,11 +315,7 @@ final class GemmBlocked {
         x30.intoArray(tile, 3 * NR); x31.intoArray(tile, 3 * NR + L);
         x40.intoArray(tile, 4 * NR); x41.intoArray(tile, 4 * NR + L);
         x50.intoArray(tile, 5 * NR); x51.intoArray(tile, 5 * NR + L);
-        for (int i = 0; i < mr; i++) {
-            int ci = co + i * ldc, ti = i * NR;
-            if (add) for (int j = 0; j < nr; j++) c[ci + j] += tile[ti + j];
-            else for (int j = 0; j < nr; j++) c[ci + j] = tile[ti + j];
-        }
+        mergeTile(tile, c, co, ldc, add, mr, nr);
     }
 
     /** {@link #kernel} reading a full strip of A in place through its strides (A(r, p) at ao + r·ars + p·acs). */
@@ -369,6 +365,11 @@ final class GemmBlocked {
         x30.intoArray(tile, 3 * NR); x31.intoArray(tile, 3 * NR + L);
         x40.intoArray(tile, 4 * NR); x41.intoArray(tile, 4 * NR + L);
         x50.intoArray(tile, 5 * NR); x51.intoArray(tile, 5 * NR + L);
+        mergeTile(tile, c, co, ldc, add, mr, nr);
+    }
+
+    /** C's valid (mr, nr) corner ← tile, or C + tile when {@code add} (the partial-tile write-back of both kernels). */
+    private static void mergeTile(float[] tile, float[] c, int co, int ldc, boolean add, int mr, int nr) {
         for (int i = 0; i < mr; i++) {
             int ci = co + i * ldc, ti = i * NR;
             if (add) for (int j = 0; j < nr; j++) c[ci + j] += tile[ti + j];

@@ -204,7 +204,9 @@ public final class GemmBench {
         return true;
     }
 
-    static double median(double[] x) {
+    /** The median (NaN for no values). */
+    public static double median(double[] x) {
+        if (x.length == 0) return Double.NaN;
         double[] y = x.clone();
         Arrays.sort(y);
         int n = y.length;

@@ -209,6 +209,7 @@ final class BenchCommand {
             org.lance4j.app.StepShapes.collect(models, batch, input, layers, seed).forEach((k, v) -> {
                 if (2.0 * k.macs() >= minMflop * 1e6) shapes.put(k, v);
             });
+            if (shapes.isEmpty()) throw new IllegalArgumentException("--min-mflop " + minMflop + " leaves no shape to time; lower it");
             if (!json) System.err.printf(Locale.ROOT, "%d distinct GEMM shapes; timing ours and OpenBLAS's in alternation ...%n", shapes.size());
             org.lance4j.app.GemmBench.Result r = org.lance4j.app.GemmBench.run(shapes, threads, rounds, roundMs, row -> {
                 if (!json) System.err.printf(Locale.ROOT, "%-22s ours %6.1f  OpenBLAS %6.1f GFLOPS  ratio %.2f%n", row.shape(), row.oursGflops(), row.blasGflops(), row.ratio());
@@ -224,7 +225,7 @@ final class BenchCommand {
             j.put("vector", Vec.describe());
             j.put("fma_peak_gflops", r.peakGflops());
             double[] ratios = r.rows().stream().mapToDouble(org.lance4j.app.GemmBench.Row::ratio).toArray();
-            j.put("median_ratio", median(ratios));
+            j.put("median_ratio", org.lance4j.app.GemmBench.median(ratios));
             j.put("min_ratio", java.util.Arrays.stream(ratios).min().orElse(Double.NaN));
             j.put("time_weighted_ratio", timeWeighted(r));
             List<Map<String, Object>> rows = new ArrayList<>();
@@ -256,13 +257,6 @@ final class BenchCommand {
             return theirs / ours;
         }
 
-        static double median(double[] x) {
-            double[] y = x.clone();
-            java.util.Arrays.sort(y);
-            int n = y.length;
-            return n == 0 ? Double.NaN : n % 2 == 1 ? y[n / 2] : (y[n / 2 - 1] + y[n / 2]) / 2;
-        }
-
         static String writeGemm(Path out, org.lance4j.app.GemmBench.Result r, GemmCmd o) throws java.io.IOException {
             StringBuilder csv = new StringBuilder("form,m,n,k,acc,calls_per_step,where,ours_ns,openblas_ns,ours_gflops,openblas_gflops,ratio,ours_pct_peak\n");
             StringBuilder md = new StringBuilder("# GEMM: lance4j against OpenBLAS\n\n");
@@ -271,7 +265,7 @@ final class BenchCommand {
                             + "%d thread(s) each; medians of %d alternating rounds. Vector width %s. FMA peak of one core (C FMA loop): %.1f GFLOPS.%n%n"
                             + "**Median ratio (OpenBLAS time / ours) %.2f, lowest %.2f, weighted by calls per step %.2f** over %d shapes.%n%n",
                     String.join(", ", o.models), o.batch, o.input, o.layers, r.threads(), o.rounds, Vec.describe(), r.peakGflops(),
-                    median(ratios), java.util.Arrays.stream(ratios).min().orElse(Double.NaN), timeWeighted(r), ratios.length));
+                    org.lance4j.app.GemmBench.median(ratios), java.util.Arrays.stream(ratios).min().orElse(Double.NaN), timeWeighted(r), ratios.length));
             md.append("| form | M | N | K | += | calls/step | ours GFLOPS | OpenBLAS GFLOPS | ratio | ours % of peak | where |\n");
             md.append("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---|\n");
             for (org.lance4j.app.GemmBench.Row row : r.rows()) {
