@@ -83,6 +83,36 @@ public final class Gemm {
     }
 
     /**
+     * {@link #nn} for a run of products with one A (a convolution's weights against one chunk of images after
+     * another): with {@code aUnchanged} the caller promises that A's values have not changed since its previous
+     * call on this thread, and A's packed copy from that call is reused when it is still there (same array,
+     * offset, stride and shape; any other batch call on the thread in between discards it). The result is
+     * {@link #nn}'s bit for bit, for any thread count. Holds a reference to A until the thread's next such call.
+     */
+    public static void nnReusingA(Workers w, boolean aUnchanged, int m, int n, int k, float[] a, int aOff, int lda,
+                                  float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean acc) {
+        if (!Vec.ENABLED || !blocked(m, n, k)) {
+            nn(w, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
+            return;
+        }
+        Trace t = trace;
+        if (t != null) t.call('n', 'n', m, n, k, acc);
+        GemmBlocked.runReusingA(w, aUnchanged, m, n, k, a, aOff, lda, 1, b, bOff, ldb, 1, c, cOff, ldc, acc);
+    }
+
+    /** {@link #nnReusingA} for {@link #tn}: A stored (K, M) (a convolution's input gradients chunk by chunk). */
+    public static void tnReusingA(Workers w, boolean aUnchanged, int m, int n, int k, float[] a, int aOff, int lda,
+                                  float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean acc) {
+        if (!Vec.ENABLED || !blocked(m, n, k)) {
+            tn(w, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
+            return;
+        }
+        Trace t = trace;
+        if (t != null) t.call('t', 'n', m, n, k, acc);
+        GemmBlocked.runReusingA(w, aUnchanged, m, n, k, a, aOff, 1, lda, b, bOff, ldb, 1, c, cOff, ldc, acc);
+    }
+
+    /**
      * C_i (+)= A(M,K) · B_i(K,N) for i &lt; count, with B_i at bOff + i·bStride and C_i at cOff + i·cStride: a
      * 1×1 convolution's weights against every image of the batch, A packed once. Each product is exactly
      * {@link #nn}'s on that image (batching and the thread count never change a result).

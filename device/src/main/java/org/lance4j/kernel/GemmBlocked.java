@@ -42,6 +42,9 @@ final class GemmBlocked {
         float[] a = new float[0];
         float[] b = new float[0];
         float[] all = new float[0];   // the whole of A packed, for batch calls (one A, many B and C)
+        // what `all` holds when a caller may reuse it ({@link #runReusingA}); null owner: nothing reusable
+        Object allOwner;
+        int allOff, allRs, allCs, allM, allK;
         final float[] tile = new float[MR * NR];
     }
 
@@ -53,9 +56,17 @@ final class GemmBlocked {
         float[] a, b, c;
         boolean acc;
         int count, bStride, cStride;   // a batch call: count > 0
+        float[] packed;                // A packed whole by the caller (split by columns): non-null
 
         @Override
         public void run(int part, int parts) {
+            if (packed != null) {   // every part reads the caller's packed A and packs its own columns of B
+                int tilesN = (n + NR - 1) / NR;
+                int t0 = (int) ((long) tilesN * part / parts), t1 = (int) ((long) tilesN * (part + 1) / parts);
+                int j0 = t0 * NR, j1 = Math.min(n, t1 * NR);
+                if (j1 > j0) productPacked(m, j1 - j0, k, packed, b, bOff + j0 * bcs, brs, bcs, c, cOff + j0, ldc, acc);
+                return;
+            }
             if (count > 0) {   // a batch: whole products per thread
                 int i0 = (int) ((long) count * part / parts), i1 = (int) ((long) count * (part + 1) / parts);
                 if (i1 > i0) batch(m, n, k, a, aOff, ars, acs, b, bOff + i0 * bStride, bStride, brs, bcs, c, cOff + i0 * cStride, cStride, ldc, acc, i1 - i0);
@@ -128,38 +139,84 @@ final class GemmBlocked {
     static void batch(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int bStride, int brs, int bcs,
                       float[] c, int cOff, int cStride, int ldc, boolean acc, int count) {
         Buffers buf = BUFFERS.get();
+        buf.allOwner = null;   // overwritten below: not reusable by a later runReusingA
+        float[] all = packWhole(buf, a, aOff, ars, acs, m, k);
+        for (int q = 0; q < count; q++) {
+            productPacked(m, n, k, all, b, bOff + q * bStride, brs, bcs, c, cOff + q * cStride, ldc, acc);
+        }
+    }
+
+    /** The calling thread's {@code all} ← A(M, K) packed whole: slice p0 of depth kb, block i0 at p0·mPad + i0·kb. */
+    private static float[] packWhole(Buffers buf, float[] a, int aOff, int ars, int acs, int m, int k) {
         int mPad = (m + MR - 1) / MR * MR;
-        int needAll = mPad * k, needB = KC * NC;
-        if (buf.all.length < needAll) buf.all = new float[needAll];
-        if (buf.b.length < needB) buf.b = new float[needB];
-        float[] all = buf.all, pb = buf.b, tile = buf.tile;
-        // slice p0 of depth kb, block i0: at p0·mPad + i0·kb (each block packed as packA writes it)
+        if (buf.all.length < mPad * k) buf.all = new float[mPad * k];
+        float[] all = buf.all;
         for (int p0 = 0; p0 < k; p0 += KC) {
             int kb = Math.min(KC, k - p0);
             for (int i0 = 0; i0 < m; i0 += MC) {
                 packA(a, aOff + i0 * ars + p0 * acs, ars, acs, Math.min(MC, m - i0), kb, all, p0 * mPad + i0 * kb);
             }
         }
-        for (int q = 0; q < count; q++) {
-            int bq = bOff + q * bStride, cq = cOff + q * cStride;
-            for (int j0 = 0; j0 < n; j0 += NC) {
-                int nb = Math.min(NC, n - j0);
-                for (int p0 = 0; p0 < k; p0 += KC) {
-                    int kb = Math.min(KC, k - p0);
-                    boolean add = acc || p0 > 0;
-                    packB(b, bq + p0 * brs + j0 * bcs, brs, bcs, kb, nb, pb);
-                    for (int i0 = 0; i0 < m; i0 += MC) {
-                        int mb = Math.min(MC, m - i0), ab = p0 * mPad + i0 * kb;
-                        for (int jr = 0; jr < nb; jr += NR) {
-                            int nr = Math.min(NR, nb - jr), bo = jr * kb;
-                            for (int ir = 0; ir < mb; ir += MR) {
-                                kernel(kb, all, ab + ir * kb, pb, bo, c, cq + (i0 + ir) * ldc + j0 + jr, ldc, add, Math.min(MR, mb - ir),
-                                        nr, tile);
-                            }
+        return all;
+    }
+
+    /**
+     * C (+)= A · B with A already packed whole in {@code all} ({@link #packWhole}); B packed here panel by panel.
+     * The same slices, blocks and kernel as {@link #sequential}, so the result is the same bit for bit.
+     */
+    static void productPacked(int m, int n, int k, float[] all, float[] b, int bOff, int brs, int bcs,
+                              float[] c, int cOff, int ldc, boolean acc) {
+        Buffers buf = BUFFERS.get();
+        if (buf.b.length < KC * NC) buf.b = new float[KC * NC];
+        float[] pb = buf.b, tile = buf.tile;
+        int mPad = (m + MR - 1) / MR * MR;
+        for (int j0 = 0; j0 < n; j0 += NC) {
+            int nb = Math.min(NC, n - j0);
+            for (int p0 = 0; p0 < k; p0 += KC) {
+                int kb = Math.min(KC, k - p0);
+                boolean add = acc || p0 > 0;
+                packB(b, bOff + p0 * brs + j0 * bcs, brs, bcs, kb, nb, pb);
+                for (int i0 = 0; i0 < m; i0 += MC) {
+                    int mb = Math.min(MC, m - i0), ab = p0 * mPad + i0 * kb;
+                    for (int jr = 0; jr < nb; jr += NR) {
+                        int nr = Math.min(NR, nb - jr), bo = jr * kb;
+                        for (int ir = 0; ir < mb; ir += MR) {
+                            kernel(kb, all, ab + ir * kb, pb, bo, c, cOff + (i0 + ir) * ldc + j0 + jr, ldc, add, Math.min(MR, mb - ir),
+                                    nr, tile);
                         }
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * One product C (+)= A · B whose A the caller may declare unchanged since its previous call on this thread
+     * ({@code aUnchanged}): a convolution's weights against one chunk of images after another. A is packed whole
+     * on the calling thread — or not at all when that thread's packed copy is of the same A (same array, offset,
+     * strides and shape) and the caller says its values have not changed — and the product is split over threads
+     * by columns, every part reading the one packed A. Results are those of {@link #run} bit for bit.
+     */
+    static void runReusingA(Workers w, boolean aUnchanged, int m, int n, int k, float[] a, int aOff, int ars, int acs,
+                            float[] b, int bOff, int brs, int bcs, float[] c, int cOff, int ldc, boolean acc) {
+        Buffers buf = BUFFERS.get();
+        boolean same = aUnchanged && buf.allOwner == a && buf.allOff == aOff && buf.allRs == ars && buf.allCs == acs
+                && buf.allM == m && buf.allK == k;
+        float[] all = same ? buf.all : packWhole(buf, a, aOff, ars, acs, m, k);
+        buf.allOwner = a; buf.allOff = aOff; buf.allRs = ars; buf.allCs = acs; buf.allM = m; buf.allK = k;
+        if (w == null || w.threads() == 1) {
+            productPacked(m, n, k, all, b, bOff, brs, bcs, c, cOff, ldc, acc);
+            return;
+        }
+        Job j = w.gemm;
+        j.m = m; j.n = n; j.k = k;
+        j.packed = all;
+        j.b = b; j.bOff = bOff; j.brs = brs; j.bcs = bcs;
+        j.c = c; j.cOff = cOff; j.ldc = ldc; j.acc = acc;
+        try {
+            w.run(j);
+        } finally {
+            j.packed = j.b = j.c = null;
         }
     }
 
@@ -213,14 +270,31 @@ final class GemmBlocked {
     }
 
     static void packA(float[] a, int off, int ars, int acs, int mb, int kb, float[] dst, int dOff) {
+        if (ars == 1) {   // columns of A are contiguous (tn: A stored (K, M)): read each stored row once, in order
+            int full = mb - mb % MR, tail = mb - full, stripLen = MR * kb;
+            for (int p = 0; p < kb; p++) {
+                int src = off + p * acs, o = dOff + p * MR;
+                for (int s = 0; s < full; s += MR, o += stripLen) {
+                    int q = src + s;
+                    dst[o] = a[q]; dst[o + 1] = a[q + 1]; dst[o + 2] = a[q + 2];
+                    dst[o + 3] = a[q + 3]; dst[o + 4] = a[q + 4]; dst[o + 5] = a[q + 5];
+                }
+                if (tail > 0) {
+                    for (int r = 0; r < tail; r++) dst[o + r] = a[src + full + r];
+                    for (int r = tail; r < MR; r++) dst[o + r] = 0f;
+                }
+            }
+            return;
+        }
         int d = dOff;
         for (int s = 0; s < mb; s += MR) {
             int rows = Math.min(MR, mb - s);
-            if (ars == 1) {   // columns of A are contiguous (the tn form): MR floats per p
-                for (int p = 0; p < kb; p++) {
-                    int src = off + p * acs + s, o = d + p * MR;
-                    for (int r = 0; r < rows; r++) dst[o + r] = a[src + r];
-                    for (int r = rows; r < MR; r++) dst[o + r] = 0f;
+            if (rows == MR) {   // the six rows read side by side, the strip written in order
+                int s0 = off + s * ars, s1 = s0 + ars, s2 = s1 + ars, s3 = s2 + ars, s4 = s3 + ars, s5 = s4 + ars;
+                for (int p = 0, q = 0; p < kb; p++, q += acs) {
+                    int o = d + p * MR;
+                    dst[o] = a[s0 + q]; dst[o + 1] = a[s1 + q]; dst[o + 2] = a[s2 + q];
+                    dst[o + 3] = a[s3 + q]; dst[o + 4] = a[s4 + q]; dst[o + 5] = a[s5 + q];
                 }
             } else {
                 for (int r = 0; r < rows; r++) {

@@ -324,7 +324,8 @@ public final class Conv2d extends Layer {
             int cn = Math.min(chunk, bsz - n0), l = cn * ohw;
             gatherCols(x.data, x.offset, n0, cn, ws, cols, one);
             ctx.macs((long) outChannels * l * ckk);
-            Gemm.nn(ctx.workers, outChannels, l, ckk, w.data, w.offset, ckk, ws, cols, l, ws, stage, l, false);
+            // W packed once for all chunks (the weights do not change within a forward)
+            Gemm.nnReusingA(ctx.workers, n0 > 0, outChannels, l, ckk, w.data, w.offset, ckk, ws, cols, l, ws, stage, l, false);
             for (int j = 0; j < cn; j++) {
                 int yo = y.offset + (n0 + j) * outChannels * ohw;
                 for (int o = 0; o < outChannels; o++) System.arraycopy(ws, stage + o * l + j * ohw, y.data, yo + o * ohw, ohw);
@@ -366,7 +367,7 @@ public final class Conv2d extends Layer {
             }
             if (dx == null) continue;
             ctx.macs((long) ckk * l * outChannels);
-            Gemm.tn(ctx.workers, ckk, l, outChannels, w.data, w.offset, ckk, ws, stage, l, ws, cols, l, false);
+            Gemm.tnReusingA(ctx.workers, n0 > 0, ckk, l, outChannels, w.data, w.offset, ckk, ws, stage, l, ws, cols, l, false);
             for (int j = 0; j < cn; j++) {
                 int dxo = dx.offset + (n0 + j) * c * hw;
                 if (direct) {
@@ -406,7 +407,8 @@ public final class Conv2d extends Layer {
                 columns.im2col(xd, xo, ws, wo);
                 for (int g = 0; g < groups; g++) {
                     ctx.macs((long) og * ohw * ckk);
-                    Gemm.nn(ctx.workers, og, ohw, ckk, wdata, w.offset + g * og * ckk, ckk, ws, wo + g * ckk * ohw, ohw,
+                    // one group: W packed once for all images
+                    Gemm.nnReusingA(ctx.workers, n > 0 && groups == 1, og, ohw, ckk, wdata, w.offset + g * og * ckk, ckk, ws, wo + g * ckk * ohw, ohw,
                             yd, yo + g * og * ohw, ohw, false);
                 }
             }
@@ -724,8 +726,8 @@ public final class Conv2d extends Layer {
                 if (dx != null) {
                     for (int g = 0; g < groups; g++) {
                         ctx.macs((long) ckk * ohw * og);
-                        Gemm.tn(ctx.workers, ckk, ohw, og, wdata, w.offset + g * og * ckk, ckk, gd, go + g * og * ohw, ohw,
-                                ws, wo + g * ckk * ohw, ohw, false);
+                        Gemm.tnReusingA(ctx.workers, n > 0 && groups == 1, ckk, ohw, og, wdata, w.offset + g * og * ckk, ckk, gd,
+                                go + g * og * ohw, ohw, ws, wo + g * ckk * ohw, ohw, false);
                     }
                     columns.col2im(ws, wo, dx.data, dxo);
                 }

@@ -131,6 +131,62 @@ class GemmBlockedTest {
     }
 
     @Test
+    void reusingAGivesTheBitsOfSingleProductsAndReallyReuses() {
+        Rnd r = new Rnd(15);
+        // several K slices and row blocks, edges both ways; n split over up to 3 threads by columns
+        int m = GemmBlocked.MC + 7, n = 3 * GemmBlocked.NR + 5, k = GemmBlocked.KC + 19;
+        assertTrue(Gemm.blocked(m, n, k), "shape takes the blocked path");
+        for (Form f : new Form[] {Form.NN, Form.TN}) {
+            int lda = f == Form.NN ? k : m;
+            float[] a = r.uniform(m * k + 3), b1 = r.uniform(k * n), b2 = r.uniform(k * n), c0 = r.uniform(m * n);
+            for (int threads = 1; threads <= 3; threads++) {
+                try (Workers w = new Workers(threads)) {
+                    float[] fresh1 = c0.clone(), fresh2 = c0.clone(), reused1 = c0.clone(), reused2 = c0.clone();
+                    product(f, w, false, m, n, k, a, 3, lda, b1, fresh1, false);
+                    product(f, w, false, m, n, k, a, 3, lda, b2, fresh2, false);
+                    product(f, w, false, m, n, k, a, 3, lda, b1, reused1, true);
+                    product(f, w, true, m, n, k, a, 3, lda, b2, reused2, true);
+                    assertArrayEquals(fresh1, reused1, f + " first call, " + threads + " threads");
+                    assertArrayEquals(fresh2, reused2, f + " packed A reused, " + threads + " threads");
+
+                    // the packed copy really is reused: A changed behind a promise that it did not keeps the old product
+                    float[] a2 = a.clone();
+                    product(f, w, false, m, n, k, a2, 3, lda, b1, c0.clone(), true);
+                    a2[3 + 5] += 1f;
+                    float[] stale = c0.clone(), repacked = c0.clone();
+                    product(f, w, true, m, n, k, a2, 3, lda, b2, stale, true);
+                    // (scalar builds have no packed path: there the promise changes nothing and A is read as it is)
+                    float[] changed = c0.clone();
+                    product(f, w, false, m, n, k, a2, 3, lda, b2, changed, false);
+                    assertArrayEquals(Vec.ENABLED ? fresh2 : changed, stale, f + ": promised unchanged, packed copy reused");
+                    // …and it is never reused for another array, offset or shape, nor after a batch call overwrote it
+                    product(f, w, true, m, n, k, a, 3, lda, b2, repacked, true);
+                    assertArrayEquals(fresh2, repacked, f + ": another array is packed afresh");
+                    product(f, w, false, m, n, k, a2, 3, lda, b1, c0.clone(), true);
+                    if (f == Form.NN) Gemm.nnBatch(null, m, n, k, a, 3, lda, b1, 0, n, 0, c0.clone(), 0, n, 0, 1, false);
+                    else Gemm.tnBatch(null, m, n, k, a, 3, lda, b1, 0, n, 0, c0.clone(), 0, n, 0, 1, false);
+                    float[] afterBatch = c0.clone(), expected = c0.clone();
+                    product(f, w, true, m, n, k, a2, 3, lda, b2, afterBatch, true);
+                    product(f, w, false, m, n, k, a2, 3, lda, b2, expected, false);
+                    assertArrayEquals(expected, afterBatch, f + ": a batch call in between discards the packed copy");
+                }
+            }
+        }
+    }
+
+    /** C = A·B (or Aᵀ·B for TN) through the plain entry point or the reusing one. */
+    private static void product(Form f, Workers w, boolean unchanged, int m, int n, int k, float[] a, int aOff, int lda, float[] b,
+                                float[] c, boolean reusing) {
+        if (f == Form.NN) {
+            if (reusing) Gemm.nnReusingA(w, unchanged, m, n, k, a, aOff, lda, b, 0, n, c, 0, n, false);
+            else Gemm.nn(w, m, n, k, a, aOff, lda, b, 0, n, c, 0, n, false);
+        } else {
+            if (reusing) Gemm.tnReusingA(w, unchanged, m, n, k, a, aOff, lda, b, 0, n, c, 0, n, false);
+            else Gemm.tn(w, m, n, k, a, aOff, lda, b, 0, n, c, 0, n, false);
+        }
+    }
+
+    @Test
     void packedAndInPlaceGiveIdenticalBits() {
         Rnd r = new Rnd(13);
         int m = 3 * GemmBlocked.MR + 4, n = 2 * GemmBlocked.NR + 5, k = 41;
