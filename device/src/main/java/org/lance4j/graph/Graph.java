@@ -472,7 +472,7 @@ public final class Graph {
         ctx.inBackward = true;
         for (int i = layers.length - 1; i >= 0; i--) {
             if (!onPath[i + 1]) continue;
-            for (int v : zeroBefore[i]) dvalues[v].fill(0f);
+            for (int v : zeroBefore[i]) ctx.zero(dvalues[v].data, dvalues[v].offset, dvalues[v].shape.size());
             layers[i].backward(dvalues[i + 1], dxs[i]);
         }
         ctx.inBackward = false;
@@ -481,7 +481,7 @@ public final class Graph {
 
     /** Sets every parameter gradient to zero (one fill: they are contiguous). */
     public void zeroGrads() {
-        if (gradArena.floats().length > 0) Arrays.fill(gradArena.floats(), 0f);
+        if (gradArena.floats().length > 0) ctx.zero(gradArena.floats(), 0, gradArena.floats().length);
     }
 
     /** Σ g² over all parameter gradients, for global-norm clipping. */

@@ -391,11 +391,14 @@ public final class Conv2d extends Layer {
             ctx.macs((long) bsz * outChannels * hw * c);
             Gemm.nnBatch(ctx.workers, outChannels, hw, c, wdata, w.offset, c, xd, x.offset, hw, c * hw, yd, y.offset, hw, outChannels * hw, bsz, false);
         }
+        if (depthwise) {   // every image in one split call (blocks of channels)
+            ctx.macs((long) bsz * c * ohw * k * k);
+            depthwiseTask.start(x, y, null, null, null);
+        }
         for (int n = 0; chunk == 1 && n < bsz; n++) {
             int xo = x.offset + n * c * hw, yo = y.offset + n * outChannels * ohw;
             if (depthwise) {
-                ctx.macs((long) c * ohw * k * k);
-                depthwiseTask.start(x, n, y, null, null, null);
+                // done above
             } else if (direct) {
                 for (int g = 0; !batched && g < groups; g++) {   // (batched: done above for every image)
                     ctx.macs((long) og * hw * cg);
@@ -673,14 +676,17 @@ public final class Conv2d extends Layer {
             Gemm.tnBatch(ctx.workers, c, hw, outChannels, wdata, w.offset, c, gd, dy.offset, hw, outChannels * hw, dx.data, dx.offset, hw, c * hw,
                     bsz, true);
         }
+        if (depthwise) {   // every image in one split call; a channel's dW still sums the images in order
+            if (dwFull != null) ctx.macs((long) bsz * c * ohw * k * k);
+            if (dx != null) ctx.macs((long) bsz * c * ohw * k * k);
+            depthwiseTask.start(saved, null, dy, dwFull, dx);
+        }
         for (int n = 0; chunk == 1 && n < bsz; n++) {
             int go = dy.offset + n * outChannels * ohw;
             int xo = saved != null ? saved.offset + n * c * hw : -1;
             int dxo = dx != null ? dx.offset + n * c * hw : -1;
             if (depthwise) {
-                if (dwFull != null) ctx.macs((long) c * ohw * k * k);
-                if (dx != null) ctx.macs((long) c * ohw * k * k);
-                depthwiseTask.start(saved, n, null, dy, dwFull, dx);
+                // done above
             } else if (direct) {
                 // dW_g (og, cg) += dY_g (og, HW) · X_g (cg, HW)ᵀ: packed by the blocked nt kernel when large enough,
                 // otherwise through an explicit transpose and the nn kernel (short dot products are slow)
@@ -784,16 +790,15 @@ public final class Conv2d extends Layer {
      */
     private final class DepthwiseTask implements Workers.Task {
         private Tensor x, y, dy, dwt, dx;
-        private int n;
 
-        void start(Tensor x, int n, Tensor y, Tensor dy, Tensor dwt, Tensor dx) {
+        /** Every image of the batch: one split call per layer and pass (it was one per image: 32× the dispatches). */
+        void start(Tensor x, Tensor y, Tensor dy, Tensor dwt, Tensor dx) {
             this.x = x;
-            this.n = n;
             this.y = y;
             this.dy = dy;
             this.dwt = dwt;
             this.dx = dx;
-            ctx.parallel(this, (long) c * h * wd * k * k);
+            ctx.parallel(this, (long) bsz * c * h * wd * k * k);
             this.x = this.y = this.dy = this.dwt = this.dx = null;
         }
 
@@ -802,14 +807,15 @@ public final class Conv2d extends Layer {
             if (depthwiseChannelsLast()) {
                 int l = Vec.LANES, vecs = (c + l - 1) / l;
                 int c0 = Math.min(c, vecs * part / parts * l), c1 = Math.min(c, vecs * (part + 1) / parts * l);
-                if (c1 > c0) channelsLast(c0, c1);
+                for (int n = 0; c1 > c0 && n < bsz; n++) channelsLast(n, c0, c1);
             } else {
                 int c0 = (int) ((long) c * part / parts), c1 = (int) ((long) c * (part + 1) / parts);
-                if (c1 > c0) perPlane(c0, c1, ctx.workspace.offset + part * Depthwise.workspaceFloats(h, wd, k, stride, pad));
+                int wo = ctx.workspace.offset + part * Depthwise.workspaceFloats(h, wd, k, stride, pad);
+                for (int n = 0; c1 > c0 && n < bsz; n++) perPlane(n, c0, c1, wo);
             }
         }
 
-        private void channelsLast(int c0, int c1) {
+        private void channelsLast(int n, int c0, int c1) {
             int hw = h * wd, ohw = oh * ow, kk = k * k, cb = c1 - c0;
             long perChannel = Depthwise.channelsLastFloats(1, h, wd, k, stride, pad);
             int wsOff = (int) (ctx.workspace.offset + perChannel * c0);
@@ -826,7 +832,7 @@ public final class Conv2d extends Layer {
         }
 
         /** Channel by channel: the phase-plane kernels, or with vectors off the scalar references. */
-        private void perPlane(int c0, int c1, int wo) {
+        private void perPlane(int n, int c0, int c1, int wo) {
             int hw = h * wd, ohw = oh * ow, kk = k * k;
             float[] ws = ctx.workspace.data;
             for (int ch = c0; ch < c1; ch++) {

@@ -39,6 +39,33 @@ public final class StepContext {
     /** Below this many elements, element-wise and per-channel work stays on the caller (a wake-up costs microseconds). */
     static final long PARALLEL_MIN_ELEMENTS = 32 * 1024;
 
+    /** a[off, off + n) ← 0, split over the pool when large (the gradient buffers zeroed before each layer's backward). */
+    public void zero(float[] a, int off, int n) {
+        zeroTask.a = a;
+        zeroTask.off = off;
+        zeroTask.n = n;
+        try {
+            parallel(zeroTask, n);
+        } finally {
+            zeroTask.a = null;
+        }
+    }
+
+    private final ZeroTask zeroTask = new ZeroTask();
+
+    /** Zeroes one part of a range; parts start on 16-float (64-byte) boundaries so no two threads write one cache line. */
+    private static final class ZeroTask implements org.lance4j.kernel.Workers.Task {
+        float[] a;
+        int off, n;
+
+        @Override
+        public void run(int part, int parts) {
+            int lines = (n + 15) / 16;
+            int from = (int) Math.min(n, (long) lines * part / parts * 16), to = (int) Math.min(n, (long) lines * (part + 1) / parts * 16);
+            if (to > from) java.util.Arrays.fill(a, off + from, off + to, 0f);
+        }
+    }
+
     public StepContext(BackwardArena held, long seed) {
         this.held = held;
         this.rng = seed;
