@@ -10,8 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Loops as in Goto and van de Geijn's layout: for each NC-column panel of B and KC-deep slice, B's
  * slice is packed into NR-wide strips (K-major, contiguous); for each MC-row block of A, A's slice is
- * packed into MR-tall strips; then an MR × NR register-blocked micro-kernel (MR = 6 rows × 2 vectors,
- * 12 accumulators) walks the strips. Edges are zero-padded in the packs and the micro-kernel always
+ * packed into MR-tall strips; then an MR × NR register-blocked micro-kernel (MR = 4 rows × 2 vectors,
+ * 8 accumulators) walks the strips. Edges are zero-padded in the packs and the micro-kernel always
  * computes a full tile, writing back only the valid part: every element of C is computed by the same
  * sequence of operations wherever it lies, so splitting the output over threads (by column or row
  * ranges, {@link Workers}) gives bit-identical results for any thread count.
@@ -23,7 +23,7 @@ final class GemmBlocked {
     private static final VectorSpecies<Float> S = Vec.F;
     private static final int L = S.length();
     /** Micro-tile rows. */
-    static final int MR = 6;
+    static final int MR = 4;
     /** Micro-tile columns: two vectors. */
     static final int NR = 2 * L;
     /** Depth of a packed slice (KC·NR floats of B per strip stay in L1). */
@@ -308,8 +308,7 @@ final class GemmBlocked {
                 int src = off + p * acs, o = dOff + p * MR;
                 for (int s = 0; s < full; s += MR, o += stripLen) {
                     int q = src + s;
-                    dst[o] = a[q]; dst[o + 1] = a[q + 1]; dst[o + 2] = a[q + 2];
-                    dst[o + 3] = a[q + 3]; dst[o + 4] = a[q + 4]; dst[o + 5] = a[q + 5];
+                    dst[o] = a[q]; dst[o + 1] = a[q + 1]; dst[o + 2] = a[q + 2]; dst[o + 3] = a[q + 3];
                 }
                 if (tail > 0) {
                     for (int r = 0; r < tail; r++) dst[o + r] = a[src + full + r];
@@ -321,12 +320,11 @@ final class GemmBlocked {
         int d = dOff;
         for (int s = 0; s < mb; s += MR) {
             int rows = Math.min(MR, mb - s);
-            if (rows == MR) {   // the six rows read side by side, the strip written in order
-                int s0 = off + s * ars, s1 = s0 + ars, s2 = s1 + ars, s3 = s2 + ars, s4 = s3 + ars, s5 = s4 + ars;
+            if (rows == MR) {   // the four rows read side by side, the strip written in order
+                int s0 = off + s * ars, s1 = s0 + ars, s2 = s1 + ars, s3 = s2 + ars;
                 for (int p = 0, q = 0; p < kb; p++, q += acs) {
                     int o = d + p * MR;
-                    dst[o] = a[s0 + q]; dst[o + 1] = a[s1 + q]; dst[o + 2] = a[s2 + q];
-                    dst[o + 3] = a[s3 + q]; dst[o + 4] = a[s4 + q]; dst[o + 5] = a[s5 + q];
+                    dst[o] = a[s0 + q]; dst[o + 1] = a[s1 + q]; dst[o + 2] = a[s2 + q]; dst[o + 3] = a[s3 + q];
                 }
             } else {
                 for (int r = 0; r < rows; r++) {
@@ -382,18 +380,18 @@ final class GemmBlocked {
      * packed strip of B, into {@code tile} (MR, NR); the caller's {@link #writeBack} then makes C ← x, or C ← C + x
      * (for a partial tile, mr &lt; MR or nr &lt; NR, only its valid part), so edge elements round as interior ones do.
      *
-     * <p>Why a tile and nothing else: with the write-back to C inside this method, C2's register allocator sometimes
-     * (run to run, after a recompilation with a different profile) kept the write-back's values live across the
-     * loop and spilled accumulators in it — 68 instructions and 8 stack accesses per step of p instead of 44 and none,
-     * 2–3× slower for the whole run (seen as a bimodal ResNet18 step: 1.1 s or 2.3 s). Twelve stores and loads of
-     * an L1-resident tile per 12·kb multiply-adds cost ~1 %. Constant offsets into A let the JIT check bounds once
-     * per step of p.
+     * <p>Why four rows, and a tile and nothing else: C2 compiles this method anew in every run, and its register
+     * allocation varies with the profile. A 6-row kernel (12 accumulators, 16 AVX2 registers) spilled accumulators
+     * inside its loop in about half of the runs — 56–68 instructions and 4–8 stack accesses per step of p instead of
+     * 44 and none, the whole run 1.3–3× slower (a MobileNetV2 fine-tuning step 280–330 ms or 400–660 ms; ResNet18
+     * 1.1 s or 2.3 s; checked in the disassembly of each run) — and more often with the write-back to C inside the
+     * method. Four rows leave registers to spare (8 accumulators, 2 of B, the broadcasts): in 8 of 8 runs a
+     * 28-instruction loop with no spill and, A's offsets now being a shift of p, no range check left in it. The
+     * AArch64 target has 32 vector registers; a 6- or 8-row kernel there is untried.
      */
     static void kernel(int kb, float[] pa, int ao, float[] pb, int bo, float[] tile) {
-        FloatVector x00 = FloatVector.zero(S), x01 = x00, x10 = x00, x11 = x00, x20 = x00, x21 = x00;
-        FloatVector x30 = x00, x31 = x00, x40 = x00, x41 = x00, x50 = x00, x51 = x00;
-        // indices affine in p, so that the JIT hoists B's range checks out of the loop (a separate induction
-        // variable kept one check per load; unrolling by two made it slower, measured side by side)
+        FloatVector x00 = FloatVector.zero(S), x01 = x00, x10 = x00, x11 = x00, x20 = x00, x21 = x00, x30 = x00, x31 = x00;
+        // indices affine in p (ap = ao + 4p: a shift), so that the JIT hoists the range checks of A and B out of the loop
         for (int p = 0; p < kb; p++) {
             int bp = bo + p * NR, ap = ao + p * MR;
             FloatVector b0 = FloatVector.fromArray(S, pb, bp);
@@ -406,24 +404,17 @@ final class GemmBlocked {
             x20 = v.fma(b0, x20); x21 = v.fma(b1, x21);
             v = FloatVector.broadcast(S, pa[ap + 3]);
             x30 = v.fma(b0, x30); x31 = v.fma(b1, x31);
-            v = FloatVector.broadcast(S, pa[ap + 4]);
-            x40 = v.fma(b0, x40); x41 = v.fma(b1, x41);
-            v = FloatVector.broadcast(S, pa[ap + 5]);
-            x50 = v.fma(b0, x50); x51 = v.fma(b1, x51);
         }
         x00.intoArray(tile, 0); x01.intoArray(tile, L);
         x10.intoArray(tile, NR); x11.intoArray(tile, NR + L);
         x20.intoArray(tile, 2 * NR); x21.intoArray(tile, 2 * NR + L);
         x30.intoArray(tile, 3 * NR); x31.intoArray(tile, 3 * NR + L);
-        x40.intoArray(tile, 4 * NR); x41.intoArray(tile, 4 * NR + L);
-        x50.intoArray(tile, 5 * NR); x51.intoArray(tile, 5 * NR + L);
     }
 
     /** {@link #kernel} reading a full strip of A in place through its strides (A(r, p) at ao + r·ars + p·acs). */
     static void kernelInPlace(int kb, float[] a, int ao, int ars, int acs, float[] pb, int bo, float[] tile) {
-        FloatVector x00 = FloatVector.zero(S), x01 = x00, x10 = x00, x11 = x00, x20 = x00, x21 = x00;
-        FloatVector x30 = x00, x31 = x00, x40 = x00, x41 = x00, x50 = x00, x51 = x00;
-        final int r0 = ao, r1 = ao + ars, r2 = r1 + ars, r3 = r2 + ars, r4 = r3 + ars, r5 = r4 + ars;
+        FloatVector x00 = FloatVector.zero(S), x01 = x00, x10 = x00, x11 = x00, x20 = x00, x21 = x00, x30 = x00, x31 = x00;
+        final int r0 = ao, r1 = ao + ars, r2 = r1 + ars, r3 = r2 + ars;
         for (int p = 0, q = 0; p < kb; p++, q += acs, bo += NR) {
             FloatVector b0 = FloatVector.fromArray(S, pb, bo);
             FloatVector b1 = FloatVector.fromArray(S, pb, bo + L);
@@ -435,17 +426,11 @@ final class GemmBlocked {
             x20 = v.fma(b0, x20); x21 = v.fma(b1, x21);
             v = FloatVector.broadcast(S, a[r3 + q]);
             x30 = v.fma(b0, x30); x31 = v.fma(b1, x31);
-            v = FloatVector.broadcast(S, a[r4 + q]);
-            x40 = v.fma(b0, x40); x41 = v.fma(b1, x41);
-            v = FloatVector.broadcast(S, a[r5 + q]);
-            x50 = v.fma(b0, x50); x51 = v.fma(b1, x51);
         }
         x00.intoArray(tile, 0); x01.intoArray(tile, L);
         x10.intoArray(tile, NR); x11.intoArray(tile, NR + L);
         x20.intoArray(tile, 2 * NR); x21.intoArray(tile, 2 * NR + L);
         x30.intoArray(tile, 3 * NR); x31.intoArray(tile, 3 * NR + L);
-        x40.intoArray(tile, 4 * NR); x41.intoArray(tile, 4 * NR + L);
-        x50.intoArray(tile, 5 * NR); x51.intoArray(tile, 5 * NR + L);
     }
 
     /**
