@@ -83,6 +83,22 @@ public final class Gemm {
     }
 
     /**
+     * C (+)= Σ_q A_q(M,K) · B_q(N,K)ᵀ for q &lt; count, A_q at aOff + q·aStride and B_q at bOff + q·bStride: a 1×1
+     * convolution's weight gradient over the images of a batch in one split call instead of one per image.
+     * Exactly the loop {@code for q: nt(…, acc || q > 0)} bit for bit, for any thread count.
+     */
+    public static void ntSum(Workers w, int m, int n, int k, float[] a, int aOff, int lda, int aStride, float[] b, int bOff, int ldb,
+                             int bStride, float[] c, int cOff, int ldc, int count, boolean acc) {
+        if (!Vec.ENABLED || !blocked(m, n, k)) {
+            for (int q = 0; q < count; q++) nt(w, m, n, k, a, aOff + q * aStride, lda, b, bOff + q * bStride, ldb, c, cOff, ldc, acc || q > 0);
+            return;
+        }
+        Trace t = trace;
+        if (t != null) for (int q = 0; q < count; q++) t.call('n', 't', m, n, k, acc || q > 0);
+        GemmBlocked.runSum(w, m, n, k, a, aOff, lda, 1, aStride, b, bOff, 1, ldb, bStride, c, cOff, ldc, acc, count);
+    }
+
+    /**
      * {@link #nn} for a run of products with one A (a convolution's weights against one chunk of images after
      * another): with {@code aUnchanged} the caller promises that A's values have not changed since its previous
      * call on this thread, and A's packed copy from that call is reused when it is still there (same array,

@@ -57,6 +57,7 @@ final class GemmBlocked {
         boolean acc;
         int count, bStride, cStride;   // a batch call: count > 0
         float[] packed;                // A packed whole by the caller (split by columns): non-null
+        int sumCount = 1, aStride;     // a sum of products (A_q, B_q at q·aStride, q·bStride) into one C: sumCount > 1
 
         @Override
         public void run(int part, int parts) {
@@ -78,14 +79,16 @@ final class GemmBlocked {
             if (tilesN >= tilesM) {
                 int t0 = (int) ((long) tilesN * part / parts), t1 = (int) ((long) tilesN * (part + 1) / parts);
                 int j0 = t0 * NR, j1 = Math.min(n, t1 * NR);
-                if (j1 > j0) {
-                    sequential(m, j1 - j0, k, a, aOff, ars, acs, b, bOff + j0 * bcs, brs, bcs, c, cOff + j0, ldc, acc, KC, MC, NC, IN_PLACE_MAX_N);
+                for (int q = 0; j1 > j0 && q < sumCount; q++) {
+                    sequential(m, j1 - j0, k, a, aOff + q * aStride, ars, acs, b, bOff + q * bStride + j0 * bcs, brs, bcs, c, cOff + j0, ldc,
+                            acc || q > 0, KC, MC, NC, IN_PLACE_MAX_N);
                 }
             } else {
                 int t0 = (int) ((long) tilesM * part / parts), t1 = (int) ((long) tilesM * (part + 1) / parts);
                 int i0 = t0 * MR, i1 = Math.min(m, t1 * MR);
-                if (i1 > i0) {
-                    sequential(i1 - i0, n, k, a, aOff + i0 * ars, ars, acs, b, bOff, brs, bcs, c, cOff + i0 * ldc, ldc, acc, KC, MC, NC, IN_PLACE_MAX_N);
+                for (int q = 0; i1 > i0 && q < sumCount; q++) {
+                    sequential(i1 - i0, n, k, a, aOff + q * aStride + i0 * ars, ars, acs, b, bOff + q * bStride, brs, bcs, c, cOff + i0 * ldc, ldc,
+                            acc || q > 0, KC, MC, NC, IN_PLACE_MAX_N);
                 }
             }
         }
@@ -106,6 +109,34 @@ final class GemmBlocked {
             w.run(j);
         } finally {
             j.a = j.b = j.c = null;   // no references kept to the caller's arrays
+        }
+    }
+
+    /**
+     * C (+)= Σ_q A_q · B_q for q &lt; count (A_q at aOff + q·aStride, B_q at bOff + q·bStride) — a 1×1 convolution's
+     * weight gradient summed over the images — as one split call: each part adds the images' products to its own
+     * tiles of C in image order, so the result is the per-image loop's bit for bit, for any thread count.
+     */
+    static void runSum(Workers w, int m, int n, int k, float[] a, int aOff, int ars, int acs, int aStride, float[] b, int bOff, int brs,
+                       int bcs, int bStride, float[] c, int cOff, int ldc, boolean acc, int count) {
+        if (w == null || w.threads() == 1) {
+            for (int q = 0; q < count; q++) {
+                sequential(m, n, k, a, aOff + q * aStride, ars, acs, b, bOff + q * bStride, brs, bcs, c, cOff, ldc, acc || q > 0,
+                        KC, MC, NC, IN_PLACE_MAX_N);
+            }
+            return;
+        }
+        Job j = w.gemm;
+        j.m = m; j.n = n; j.k = k;
+        j.a = a; j.aOff = aOff; j.ars = ars; j.acs = acs;
+        j.b = b; j.bOff = bOff; j.brs = brs; j.bcs = bcs;
+        j.c = c; j.cOff = cOff; j.ldc = ldc; j.acc = acc;
+        j.sumCount = count; j.aStride = aStride; j.bStride = bStride;
+        try {
+            w.run(j);
+        } finally {
+            j.a = j.b = j.c = null;
+            j.sumCount = 1; j.aStride = j.bStride = 0;
         }
     }
 

@@ -681,6 +681,13 @@ public final class Conv2d extends Layer {
             if (dx != null) ctx.macs((long) bsz * c * ohw * k * k);
             depthwiseTask.start(saved, null, dy, dwFull, dx);
         }
+        // 1×1, one group: dW += Σ_n dY_n · X_nᵀ in one split call (the images in order, as the loop below would)
+        boolean summedDw = chunk == 1 && direct && groups == 1 && dwFull != null && Gemm.blocked(og, cg, hw);
+        if (summedDw) {
+            ctx.macs((long) bsz * og * cg * hw);
+            Gemm.ntSum(ctx.workers, og, cg, hw, gd, dy.offset, hw, outChannels * ohw, saved.data, saved.offset, hw, c * hw,
+                    dw.data, dw.offset, cg, bsz, true);
+        }
         for (int n = 0; chunk == 1 && n < bsz; n++) {
             int go = dy.offset + n * outChannels * ohw;
             int xo = saved != null ? saved.offset + n * c * hw : -1;
@@ -693,7 +700,7 @@ public final class Conv2d extends Layer {
                 boolean packedNt = Gemm.blocked(og, cg, hw);
                 if (dwFull != null && !packedNt) Transpose.transpose(saved.data, xo, c, hw, ctx.workspace.data, ctx.workspace.offset);
                 for (int g = 0; g < groups; g++) {
-                    if (dwFull != null) {
+                    if (dwFull != null && !summedDw) {
                         ctx.macs((long) og * cg * hw);
                         if (packedNt) {
                             Gemm.nt(ctx.workers, og, cg, hw, gd, go + g * og * hw, hw, saved.data, xo + g * cg * hw, hw,

@@ -46,6 +46,16 @@ class GradCheckTest {
         conv(cs, "depthwise k3 s2 p1", 3, 7, 6, new LayerSpec.Conv(3, 3, 2, 1, 3, false));
         conv(cs, "depthwise multiplier 2", 3, 4, 5, new LayerSpec.Conv(6, 3, 1, 1, 3, false));
         conv(cs, "conv k5 s2 p2 odd", 2, 7, 5, new LayerSpec.Conv(3, 5, 2, 2, 1, true));
+        // the blocked paths need larger planes and layers: W packed once for every image (1×1) or every pass (3×3,
+        // per image and chunk by chunk), dW summed over the images in one split call, depthwise on phase planes
+        cs.add(new Case("conv 1x1 large plane (batched W, summed dW)", single(16, 12, 12, new LayerSpec.Conv(16, 1, 1, 0, 1, false)),
+                TrainableRule.all(), true, false, 0));
+        cs.add(new Case("conv k3 large plane (W packed once per pass)", single(16, 12, 12, new LayerSpec.Conv(16, 3, 1, 1, 1, false)),
+                TrainableRule.all(), true, false, 0));
+        cs.add(new Case("conv k3 in three chunks (W reused)", single(16, 4, 4, new LayerSpec.Conv(16, 3, 1, 1, 1, false)),
+                TrainableRule.all(), true, false, 0, 20));
+        cs.add(new Case("depthwise k3 large plane (phase planes)", single(2, 16, 16, new LayerSpec.Conv(2, 3, 1, 1, 2, false)),
+                TrainableRule.all(), true, false, 0, 3));
 
         LayerSpec.BatchNorm bn = LayerSpec.BatchNorm.standard();
         cs.add(new Case("bn train batch stats, affine trained", single(3, 4, 5, bn), TrainableRule.all(), true, false, 0));
@@ -113,7 +123,7 @@ class GradCheckTest {
 
     @Test
     void everyLayerAndOptionIsCovered() {
-        assertEquals(32, cases().size(), "gradient-check cases");
+        assertEquals(36, cases().size(), "gradient-check cases");
     }
 
     @TestFactory

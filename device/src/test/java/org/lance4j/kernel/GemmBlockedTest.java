@@ -187,6 +187,30 @@ class GemmBlockedTest {
     }
 
     @Test
+    void summedProductsGiveTheBitsOfTheLoop() {
+        Rnd r = new Rnd(16);
+        // tall (split by rows) and wide (split by columns), K over several slices, edges both ways
+        int[][] shapes = {{GemmBlocked.MC + 7, 21, GemmBlocked.KC + 30}, {13, 5 * GemmBlocked.NR + 3, 100}};
+        for (int[] sh : shapes) {
+            int m = sh[0], n = sh[1], k = sh[2], count = 4, aStride = m * k + 5, bStride = n * k + 7;
+            float[] a = r.uniform(count * aStride), b = r.uniform(count * bStride), c0 = r.uniform(m * n);
+            for (boolean acc : new boolean[] {true, false}) {
+                float[] loop = c0.clone();
+                for (int q = 0; q < count; q++) Gemm.nt(m, n, k, a, q * aStride, k, b, q * bStride, k, loop, 0, n, acc || q > 0);
+                for (int threads = 1; threads <= 3; threads++) {
+                    try (Workers w = new Workers(threads)) {
+                        float[] sum = c0.clone();
+                        long before = w.calls();
+                        Gemm.ntSum(w, m, n, k, a, 0, k, aStride, b, 0, k, bStride, sum, 0, n, count, acc);
+                        assertArrayEquals(loop, sum, m + "×" + n + "×" + k + " acc " + acc + " on " + threads + " threads");
+                        if (Vec.ENABLED && threads > 1) assertEquals(before + 1, w.calls(), "one split call for the whole sum");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void packedAndInPlaceGiveIdenticalBits() {
         Rnd r = new Rnd(13);
         int m = 3 * GemmBlocked.MR + 4, n = 2 * GemmBlocked.NR + 5, k = 41;
