@@ -57,6 +57,15 @@ final class GemmBlocked {
         boolean acc;
         int count, bStride, cStride;   // a batch call: count > 0
         float[] packed;                // A packed whole by the caller (split by columns): non-null
+
+        /** The product's operands (the mode fields, count, sumCount and packed, are set by each caller). */
+        void set(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, int bcs,
+                 float[] c, int cOff, int ldc, boolean acc) {
+            this.m = m; this.n = n; this.k = k;
+            this.a = a; this.aOff = aOff; this.ars = ars; this.acs = acs;
+            this.b = b; this.bOff = bOff; this.brs = brs; this.bcs = bcs;
+            this.c = c; this.cOff = cOff; this.ldc = ldc; this.acc = acc;
+        }
         int sumCount = 1, aStride;     // a sum of products (A_q, B_q at q·aStride, q·bStride) into one C: sumCount > 1
 
         @Override
@@ -101,10 +110,7 @@ final class GemmBlocked {
             return;
         }
         Job j = w.gemm;
-        j.m = m; j.n = n; j.k = k;
-        j.a = a; j.aOff = aOff; j.ars = ars; j.acs = acs;
-        j.b = b; j.bOff = bOff; j.brs = brs; j.bcs = bcs;
-        j.c = c; j.cOff = cOff; j.ldc = ldc; j.acc = acc;
+        j.set(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, acc);
         try {
             w.run(j);
         } finally {
@@ -127,10 +133,7 @@ final class GemmBlocked {
             return;
         }
         Job j = w.gemm;
-        j.m = m; j.n = n; j.k = k;
-        j.a = a; j.aOff = aOff; j.ars = ars; j.acs = acs;
-        j.b = b; j.bOff = bOff; j.brs = brs; j.bcs = bcs;
-        j.c = c; j.cOff = cOff; j.ldc = ldc; j.acc = acc;
+        j.set(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, acc);
         j.sumCount = count; j.aStride = aStride; j.bStride = bStride;
         try {
             w.run(j);
@@ -153,10 +156,7 @@ final class GemmBlocked {
             return;
         }
         Job j = w.gemm;
-        j.m = m; j.n = n; j.k = k;
-        j.a = a; j.aOff = aOff; j.ars = ars; j.acs = acs;
-        j.b = b; j.bOff = bOff; j.brs = brs; j.bcs = bcs;
-        j.c = c; j.cOff = cOff; j.ldc = ldc; j.acc = acc;
+        j.set(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, acc);
         j.count = count; j.bStride = bStride; j.cStride = cStride;
         try {
             w.run(j);
@@ -240,10 +240,8 @@ final class GemmBlocked {
             return;
         }
         Job j = w.gemm;
-        j.m = m; j.n = n; j.k = k;
+        j.set(m, n, k, null, 0, 0, 0, b, bOff, brs, bcs, c, cOff, ldc, acc);   // A: the packed copy
         j.packed = all;
-        j.b = b; j.bOff = bOff; j.brs = brs; j.bcs = bcs;
-        j.c = c; j.cOff = cOff; j.ldc = ldc; j.acc = acc;
         try {
             w.run(j);
         } finally {
