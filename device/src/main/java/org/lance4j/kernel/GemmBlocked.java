@@ -58,6 +58,21 @@ final class GemmBlocked {
         int count, bStride, cStride;   // a batch call: count > 0
         float[] packed;                // A packed whole by the caller (split by columns): non-null
 
+        /**
+         * Runs this job on {@code w}'s threads, then resets it — no references kept to the caller's arrays, and
+         * the next call starts as a plain product whatever mode (batch, sum, packed A) this one set.
+         */
+        void runOn(Workers w) {
+            try {
+                w.run(this);
+            } finally {
+                a = b = c = packed = null;
+                count = 0;
+                sumCount = 1;
+                aStride = bStride = cStride = 0;
+            }
+        }
+
         /** The product's operands (the mode fields, count, sumCount and packed, are set by each caller). */
         void set(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, int bcs,
                  float[] c, int cOff, int ldc, boolean acc) {
@@ -111,11 +126,7 @@ final class GemmBlocked {
         }
         Job j = w.gemm;
         j.set(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, acc);
-        try {
-            w.run(j);
-        } finally {
-            j.a = j.b = j.c = null;   // no references kept to the caller's arrays
-        }
+        j.runOn(w);
     }
 
     /**
@@ -135,12 +146,7 @@ final class GemmBlocked {
         Job j = w.gemm;
         j.set(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, acc);
         j.sumCount = count; j.aStride = aStride; j.bStride = bStride;
-        try {
-            w.run(j);
-        } finally {
-            j.a = j.b = j.c = null;
-            j.sumCount = 1; j.aStride = j.bStride = 0;
-        }
+        j.runOn(w);
     }
 
     /**
@@ -158,12 +164,7 @@ final class GemmBlocked {
         Job j = w.gemm;
         j.set(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, acc);
         j.count = count; j.bStride = bStride; j.cStride = cStride;
-        try {
-            w.run(j);
-        } finally {
-            j.a = j.b = j.c = null;
-            j.count = 0;
-        }
+        j.runOn(w);
     }
 
     /** One thread's batch: A packed whole (slice by slice, block by block, as {@link #packA} lays them out), then each product. */
@@ -242,11 +243,7 @@ final class GemmBlocked {
         Job j = w.gemm;
         j.set(m, n, k, null, 0, 0, 0, b, bOff, brs, bcs, c, cOff, ldc, acc);   // A: the packed copy
         j.packed = all;
-        try {
-            w.run(j);
-        } finally {
-            j.packed = j.b = j.c = null;
-        }
+        j.runOn(w);
     }
 
     /**
