@@ -104,6 +104,73 @@ public final class Elementwise {
         for (; i < n; i++) dx[dxOff + i] += k * (dy[dyOff + i] - m1 - xhat[xhOff + i] * m2);
     }
 
+    // ---------------------------------------------------------------- per-element coefficients
+    // (batch norm on small planes, channel-major: one pass per image over a block of channels, each element with its
+    // channel's coefficient; the scalar tails fuse as the vector lanes do, so a lane and a tail element agree)
+
+    /** y = x · a + b, a and b per element (fused). */
+    public static void mulAdd(float[] x, int xOff, float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, int n) {
+        int i = 0;
+        if (Vec.ENABLED) {
+            int nv = n - n % S.length();
+            for (; i < nv; i += S.length()) {
+                FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, a, aOff + i), FloatVector.fromArray(S, b, bOff + i))
+                        .intoArray(y, yOff + i);
+            }
+        }
+        for (; i < n; i++) y[yOff + i] = Math.fma(x[xOff + i], a[aOff + i], b[bOff + i]);
+    }
+
+    /** acc += x · y (fused). */
+    public static void accMul(float[] x, int xOff, float[] y, int yOff, float[] acc, int accOff, int n) {
+        int i = 0;
+        if (Vec.ENABLED) {
+            int nv = n - n % S.length();
+            for (; i < nv; i += S.length()) {
+                FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, y, yOff + i), FloatVector.fromArray(S, acc, accOff + i))
+                        .intoArray(acc, accOff + i);
+            }
+        }
+        for (; i < n; i++) acc[accOff + i] = Math.fma(x[xOff + i], y[yOff + i], acc[accOff + i]);
+    }
+
+    /** acc += (x − m)², m per element (the square fused with the sum). */
+    public static void accSqDiff(float[] x, int xOff, float[] m, int mOff, float[] acc, int accOff, int n) {
+        int i = 0;
+        if (Vec.ENABLED) {
+            int nv = n - n % S.length();
+            for (; i < nv; i += S.length()) {
+                FloatVector d = FloatVector.fromArray(S, x, xOff + i).sub(FloatVector.fromArray(S, m, mOff + i));
+                d.fma(d, FloatVector.fromArray(S, acc, accOff + i)).intoArray(acc, accOff + i);
+            }
+        }
+        for (; i < n; i++) {
+            float d = x[xOff + i] - m[mOff + i];
+            acc[accOff + i] = Math.fma(d, d, acc[accOff + i]);
+        }
+    }
+
+    /**
+     * {@link #bnBackward(float[], int, float[], int, float[], int, int, float, float, float)} with k, m1 and m2 per
+     * element, read from {@code coef} at kOff, m1Off and m2Off: dx += k · (dy − m1 − xhat · m2).
+     */
+    public static void bnBackward(float[] dy, int dyOff, float[] xhat, int xhOff, float[] dx, int dxOff, int n,
+                                  float[] coef, int kOff, int m1Off, int m2Off) {
+        int i = 0;
+        if (Vec.ENABLED) {
+            int nv = n - n % S.length();
+            for (; i < nv; i += S.length()) {
+                FloatVector t = FloatVector.fromArray(S, dy, dyOff + i).sub(FloatVector.fromArray(S, coef, m1Off + i))
+                        .sub(FloatVector.fromArray(S, xhat, xhOff + i).mul(FloatVector.fromArray(S, coef, m2Off + i)));
+                t.fma(FloatVector.fromArray(S, coef, kOff + i), FloatVector.fromArray(S, dx, dxOff + i)).intoArray(dx, dxOff + i);
+            }
+        }
+        for (; i < n; i++) {
+            float t = dy[dyOff + i] - coef[m1Off + i] - xhat[xhOff + i] * coef[m2Off + i];
+            dx[dxOff + i] = Math.fma(t, coef[kOff + i], dx[dxOff + i]);
+        }
+    }
+
     // ---------------------------------------------------------------- masks
 
     /**

@@ -58,6 +58,13 @@ class GradCheckTest {
                 TrainableRule.all(), true, false, 0, 3));
 
         LayerSpec.BatchNorm bn = LayerSpec.BatchNorm.standard();
+        // planes of ≤ 64 values are normalized channel-major (BatchNorm2d.SMALL_PLANE), the 4 × 5 planes above too;
+        // 9 × 9 planes go plane by plane
+        cs.add(new Case("bn train on 9x9 planes (plane by plane)", single(3, 9, 9, bn), TrainableRule.all(), true, false, 0));
+        cs.add(new Case("bn eval on 9x9 planes (plane by plane)", single(3, 9, 9, bn), TrainableRule.all(), true, true, 0));
+        cs.add(new Case("bn train on 2x2 planes (channel-major)", single(5, 2, 2, bn), TrainableRule.all(), true, false, 0));
+        cs.add(new Case("bn eval on 2x2 planes (channel-major)", single(5, 2, 2, bn), TrainableRule.all(), true, true, 0));
+        cs.add(new Case("bn train on 1x1 planes, affine frozen", single(7, 1, 1, bn), TrainableRule.none(), true, false, 0, 6));
         cs.add(new Case("bn train batch stats, affine trained", single(3, 4, 5, bn), TrainableRule.all(), true, false, 0));
         cs.add(new Case("bn eval running stats, affine trained", single(3, 4, 5, bn), TrainableRule.all(), true, true, 0));
         cs.add(new Case("bn train, affine frozen", single(3, 4, 5, bn), TrainableRule.none(), true, false, 0));
@@ -123,7 +130,7 @@ class GradCheckTest {
 
     @Test
     void everyLayerAndOptionIsCovered() {
-        assertEquals(36, cases().size(), "gradient-check cases");
+        assertEquals(41, cases().size(), "gradient-check cases");
     }
 
     @TestFactory

@@ -90,6 +90,44 @@ class ElementwiseTest {
         assertEquals(LENGTHS.length, cases);
     }
 
+    /** The per-element-coefficient kernels (channel-major BN) fuse in lanes and tails alike: the fused definition's bits. */
+    @Test
+    void perElementCoefficientKernelsGiveTheFusedDefinitionsBits() {
+        Rnd r = new Rnd(9);
+        int cases = 0;
+        for (int n : LENGTHS) {
+            float[] x = r.uniform(n + 1), a = r.uniform(n + 2), b = r.uniform(n + 3), acc = r.uniform(n + 1);
+            float[] y = new float[n + 2], yr = new float[n + 2];
+            Elementwise.mulAdd(x, 1, a, 2, b, 3, y, 2, n);
+            for (int i = 0; i < n; i++) yr[2 + i] = Math.fma(x[1 + i], a[2 + i], b[3 + i]);
+            Assert.close("mulAdd n=" + n, yr, y, 0, 0);
+
+            float[] am = acc.clone(), amr = acc.clone();
+            Elementwise.accMul(x, 1, a, 0, am, 1, n);
+            for (int i = 0; i < n; i++) amr[1 + i] = Math.fma(x[1 + i], a[i], amr[1 + i]);
+            Assert.close("accMul n=" + n, amr, am, 0, 0);
+
+            float[] sq = acc.clone(), sqr = acc.clone();
+            Elementwise.accSqDiff(x, 0, b, 2, sq, 1, n);
+            for (int i = 0; i < n; i++) {
+                float d = x[i] - b[2 + i];
+                sqr[1 + i] = Math.fma(d, d, sqr[1 + i]);
+            }
+            Assert.close("accSqDiff n=" + n, sqr, sq, 0, 0);
+
+            // coefficients k, m1, m2 side by side in one array, as the workspace holds them
+            float[] coef = r.uniform(3 * n + 1), dy = r.uniform(n), xh = r.uniform(n + 1), dx = r.uniform(n + 1), dxr = dx.clone();
+            Elementwise.bnBackward(dy, 0, xh, 1, dx, 1, n, coef, 1, 1 + n, 1 + 2 * n);
+            for (int i = 0; i < n; i++) {
+                float t = dy[i] - coef[1 + n + i] - xh[1 + i] * coef[1 + 2 * n + i];
+                dxr[1 + i] = Math.fma(t, coef[1 + i], dxr[1 + i]);
+            }
+            Assert.close("bnBackward per element n=" + n, dxr, dx, 0, 0);
+            cases++;
+        }
+        assertEquals(LENGTHS.length, cases);
+    }
+
     @Test
     void sgdVectorMatchesScalar() {
         Rnd r = new Rnd(8);
