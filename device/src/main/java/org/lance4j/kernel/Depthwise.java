@@ -160,14 +160,62 @@ public final class Depthwise {
         int oh = Im2col.outSize(h, k, s, p), ow = Im2col.outSize(w, k, s, p);
         int wide = wsOff + 2 * s * s * plane;   // (OH, WPH)
         toPhases(x, xOff, h, w, s, p, hph, wph, ws, wsOff);
-        java.util.Arrays.fill(ws, wide, wide + oh * wph, 0f);
-        for (int i = 0; i < k; i++) {
-            for (int j = 0; j < k; j++) {
-                int src = wsOff + ((i % s) * s + j % s) * plane + (i / s) * wph + j / s;
-                Elementwise.axpy(wt[wOff + i * k + j], ws, src, ws, wide, oh * wph);
+        if (k == 3) {
+            taps3(wt, wOff, s, wsOff, plane, wph, ws, wide, oh * wph);
+        } else {
+            java.util.Arrays.fill(ws, wide, wide + oh * wph, 0f);
+            for (int i = 0; i < k; i++) {
+                for (int j = 0; j < k; j++) {
+                    int src = wsOff + ((i % s) * s + j % s) * plane + (i / s) * wph + j / s;
+                    Elementwise.axpy(wt[wOff + i * k + j], ws, src, ws, wide, oh * wph);
+                }
             }
         }
         for (int oy = 0; oy < oh; oy++) System.arraycopy(ws, wide + oy * wph, y, yOff + oy * ow, ow);
+    }
+
+    /** Offset in the phase planes of tap (i, j): phase (i mod S, j mod S), shifted by (i div S, j div S). */
+    private static int tap(int i, int j, int s, int wsOff, int plane, int wph) {
+        return wsOff + ((i % s) * s + j % s) * plane + (i / s) * wph + j / s;
+    }
+
+    /**
+     * The 3 × 3 forward in one pass: wide[q] = Σ taps w(i, j) · phase(i, j)[q], the nine products accumulated in a
+     * register per vector — the same fused multiply-adds, in the same tap order, as nine {@link Elementwise#axpy}
+     * passes over a zeroed wide plane (and the tail's separate multiply and add as axpy's tail), so the same bits,
+     * with one store per vector instead of nine loads and stores of the accumulator.
+     */
+    static void taps3(float[] wt, int wOff, int s, int wsOff, int plane, int wph, float[] ws, int wide, int n) {
+        int o0 = tap(0, 0, s, wsOff, plane, wph), o1 = tap(0, 1, s, wsOff, plane, wph), o2 = tap(0, 2, s, wsOff, plane, wph);
+        int o3 = tap(1, 0, s, wsOff, plane, wph), o4 = tap(1, 1, s, wsOff, plane, wph), o5 = tap(1, 2, s, wsOff, plane, wph);
+        int o6 = tap(2, 0, s, wsOff, plane, wph), o7 = tap(2, 1, s, wsOff, plane, wph), o8 = tap(2, 2, s, wsOff, plane, wph);
+        float w0 = wt[wOff], w1 = wt[wOff + 1], w2 = wt[wOff + 2], w3 = wt[wOff + 3], w4 = wt[wOff + 4];
+        float w5 = wt[wOff + 5], w6 = wt[wOff + 6], w7 = wt[wOff + 7], w8 = wt[wOff + 8];
+        int q = 0;
+        if (Vec.ENABLED) {
+            FloatVector v0 = FloatVector.broadcast(S, w0), v1 = FloatVector.broadcast(S, w1), v2 = FloatVector.broadcast(S, w2);
+            FloatVector v3 = FloatVector.broadcast(S, w3), v4 = FloatVector.broadcast(S, w4), v5 = FloatVector.broadcast(S, w5);
+            FloatVector v6 = FloatVector.broadcast(S, w6), v7 = FloatVector.broadcast(S, w7), v8 = FloatVector.broadcast(S, w8);
+            int nv = n - n % L;
+            for (; q < nv; q += L) {
+                FloatVector a = v0.fma(FloatVector.fromArray(S, ws, o0 + q), FloatVector.zero(S));
+                a = v1.fma(FloatVector.fromArray(S, ws, o1 + q), a);
+                a = v2.fma(FloatVector.fromArray(S, ws, o2 + q), a);
+                a = v3.fma(FloatVector.fromArray(S, ws, o3 + q), a);
+                a = v4.fma(FloatVector.fromArray(S, ws, o4 + q), a);
+                a = v5.fma(FloatVector.fromArray(S, ws, o5 + q), a);
+                a = v6.fma(FloatVector.fromArray(S, ws, o6 + q), a);
+                a = v7.fma(FloatVector.fromArray(S, ws, o7 + q), a);
+                v8.fma(FloatVector.fromArray(S, ws, o8 + q), a).intoArray(ws, wide + q);
+            }
+        }
+        for (; q < n; q++) {
+            float a = 0f;
+            a += w0 * ws[o0 + q]; a += w1 * ws[o1 + q]; a += w2 * ws[o2 + q];
+            a += w3 * ws[o3 + q]; a += w4 * ws[o4 + q]; a += w5 * ws[o5 + q];
+            a += w6 * ws[o6 + q]; a += w7 * ws[o7 + q]; a += w8 * ws[o8 + q];
+            ws[wide + q] = a;
+        }
     }
 
     static void backwardWeightPhased(float[] x, int xOff, int h, int w, float[] dy, int dyOff, int k, int s, int p,
@@ -178,12 +226,56 @@ public final class Depthwise {
         toPhases(x, xOff, h, w, s, p, hph, wph, ws, wsOff);
         java.util.Arrays.fill(ws, wide, wide + oh * wph, 0f);
         for (int oy = 0; oy < oh; oy++) System.arraycopy(dy, dyOff + oy * ow, ws, wide + oy * wph, ow);
+        if (k == 3) {
+            dots3(ws, wide, s, wsOff, plane, wph, oh * wph, dw, dwOff);
+            return;
+        }
         for (int i = 0; i < k; i++) {
             for (int j = 0; j < k; j++) {
                 int src = wsOff + ((i % s) * s + j % s) * plane + (i / s) * wph + j / s;
                 dw[dwOff + i * k + j] += Gemm.dot(ws, wide, ws, src, oh * wph);
             }
         }
+    }
+
+    /**
+     * The 3 × 3 weight gradient in one pass: dw(i, j) += dy · phase(i, j), nine dot products sharing each load of
+     * dy — each accumulated exactly as {@link Gemm#dot} does (a vector of fused products, its lane sum, then the
+     * tail's separate products and adds), so the same bits as nine calls, with dy read once instead of nine times.
+     */
+    static void dots3(float[] ws, int dyw, int s, int wsOff, int plane, int wph, int n, float[] dw, int dwOff) {
+        int o0 = tap(0, 0, s, wsOff, plane, wph), o1 = tap(0, 1, s, wsOff, plane, wph), o2 = tap(0, 2, s, wsOff, plane, wph);
+        int o3 = tap(1, 0, s, wsOff, plane, wph), o4 = tap(1, 1, s, wsOff, plane, wph), o5 = tap(1, 2, s, wsOff, plane, wph);
+        int o6 = tap(2, 0, s, wsOff, plane, wph), o7 = tap(2, 1, s, wsOff, plane, wph), o8 = tap(2, 2, s, wsOff, plane, wph);
+        int n1 = n - n % L, q = 0;   // as Gemm.dot (which does not look at Vec.ENABLED either)
+        float r0 = 0f, r1 = 0f, r2 = 0f, r3 = 0f, r4 = 0f, r5 = 0f, r6 = 0f, r7 = 0f, r8 = 0f;
+        if (n1 > 0) {   // as Gemm.dot: no vector for short runs
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0;
+            for (; q < n1; q += L) {
+                FloatVector g = FloatVector.fromArray(S, ws, dyw + q);
+                a0 = g.fma(FloatVector.fromArray(S, ws, o0 + q), a0);
+                a1 = g.fma(FloatVector.fromArray(S, ws, o1 + q), a1);
+                a2 = g.fma(FloatVector.fromArray(S, ws, o2 + q), a2);
+                a3 = g.fma(FloatVector.fromArray(S, ws, o3 + q), a3);
+                a4 = g.fma(FloatVector.fromArray(S, ws, o4 + q), a4);
+                a5 = g.fma(FloatVector.fromArray(S, ws, o5 + q), a5);
+                a6 = g.fma(FloatVector.fromArray(S, ws, o6 + q), a6);
+                a7 = g.fma(FloatVector.fromArray(S, ws, o7 + q), a7);
+                a8 = g.fma(FloatVector.fromArray(S, ws, o8 + q), a8);
+            }
+            r0 = Vec.sumLanes(a0); r1 = Vec.sumLanes(a1); r2 = Vec.sumLanes(a2);
+            r3 = Vec.sumLanes(a3); r4 = Vec.sumLanes(a4); r5 = Vec.sumLanes(a5);
+            r6 = Vec.sumLanes(a6); r7 = Vec.sumLanes(a7); r8 = Vec.sumLanes(a8);
+        }
+        for (; q < n; q++) {
+            float g = ws[dyw + q];
+            r0 += g * ws[o0 + q]; r1 += g * ws[o1 + q]; r2 += g * ws[o2 + q];
+            r3 += g * ws[o3 + q]; r4 += g * ws[o4 + q]; r5 += g * ws[o5 + q];
+            r6 += g * ws[o6 + q]; r7 += g * ws[o7 + q]; r8 += g * ws[o8 + q];
+        }
+        dw[dwOff] += r0; dw[dwOff + 1] += r1; dw[dwOff + 2] += r2;
+        dw[dwOff + 3] += r3; dw[dwOff + 4] += r4; dw[dwOff + 5] += r5;
+        dw[dwOff + 6] += r6; dw[dwOff + 7] += r7; dw[dwOff + 8] += r8;
     }
 
     static void backwardInputPhased(float[] dy, int dyOff, int h, int w, float[] wt, int wOff, int k, int s, int p,

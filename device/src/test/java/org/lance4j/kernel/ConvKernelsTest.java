@@ -1,5 +1,6 @@
 package org.lance4j.kernel;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
@@ -84,6 +85,39 @@ class ConvKernelsTest {
             }
         }
         assertEquals(465, cases, "number of depthwise shapes checked");
+    }
+
+    /** The fused 3 × 3 passes give the bits of the nine axpys and nine dot products they replace (any length, both strides). */
+    @Test
+    void fusedThreeByThreeGivesTheBitsOfNineAxpysAndDots() {
+        Rnd r = new Rnd(12);
+        int cases = 0;
+        for (int s = 1; s <= 2; s++) {
+            for (int wph : new int[] {3, 5, 9, 18}) {
+                for (int rows : new int[] {1, 2, 7}) {
+                    int plane = (rows + 3) * wph, n = rows * wph, wide = s * s * plane + 1;
+                    float[] ws = r.uniform(wide + n + 5), wt = r.uniform(10);
+                    float[] fused = ws.clone(), ref = ws.clone();
+                    Depthwise.taps3(wt, 1, s, 0, plane, wph, fused, wide, n);
+                    java.util.Arrays.fill(ref, wide, wide + n, 0f);
+                    for (int t = 0; t < 9; t++) {
+                        int i = t / 3, j = t % 3, src = ((i % s) * s + j % s) * plane + (i / s) * wph + j / s;
+                        Elementwise.axpy(wt[1 + t], ref, src, ref, wide, n);
+                    }
+                    String what = "s=" + s + " wph=" + wph + " rows=" + rows;
+                    assertArrayEquals(ref, fused, "taps3 " + what);
+                    float[] dw = r.uniform(11), dwRef = dw.clone();
+                    Depthwise.dots3(ws, wide, s, 0, plane, wph, n, dw, 2);
+                    for (int t = 0; t < 9; t++) {
+                        int i = t / 3, j = t % 3, src = ((i % s) * s + j % s) * plane + (i / s) * wph + j / s;
+                        dwRef[2 + t] += Gemm.dot(ws, wide, ws, src, n);
+                    }
+                    assertArrayEquals(dwRef, dw, "dots3 " + what);
+                    cases++;
+                }
+            }
+        }
+        assertEquals(24, cases);
     }
 
     /** Channels-last depthwise (a block of c channels, vectors across channels) against the per-plane scalar references. */
