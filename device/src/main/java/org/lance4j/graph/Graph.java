@@ -241,6 +241,7 @@ public final class Graph {
             residentF += layers[i].residentFloats();
             ws = Math.max(ws, layers[i].workspaceFloats());
         }
+        for (Layer l : layers) l.workspaceGranted(ws);
         held.ensureCapacity(heldF + residentF, heldI);
         for (Layer l : layers) l.bindResident();
 

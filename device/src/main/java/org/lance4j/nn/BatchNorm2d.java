@@ -27,8 +27,8 @@ public final class BatchNorm2d extends Layer {
     private float[] mean, var, s1, s2;         // (C) per-step statistics, fixed at plan time
     private int bsz, c, hw;
     private boolean keepXhat;
-    /** Planes of at most {@link #SMALL_PLANE} values: channel-major passes (see {@link #forwardSmall}). */
-    private boolean small;
+    /** Channel-major passes ({@link #forwardChannelMajor}): planes of at most {@link #SMALL_PLANE} values, or larger ones in spare workspace. */
+    private boolean channelMajor;
 
     /**
      * Planes up to this many values are normalized channel-major: per image, one vector pass over a thread's block
@@ -66,7 +66,7 @@ public final class BatchNorm2d extends Layer {
         s2 = new float[c];
         boolean batchStats = usesBatchStats();
         keepXhat = onPath && ((batchStats && inputGrad[0]) || dgamma != null);
-        small = hw <= SMALL_PLANE;
+        channelMajor = hw <= SMALL_PLANE;
         xhat = new Tensor(name + ".xhat", in[0], null, 0);
         invstd = new Tensor(name + ".invstd", Shape.of(c), null, 0);
         if (batchStats && bsz * hw < 2 && ctx.training) {
@@ -84,10 +84,20 @@ public final class BatchNorm2d extends Layer {
         return onPath ? (keepXhat ? in[0].size() : 0) + c : 0;
     }
 
-    /** Channel-major passes on small planes: four (C, H, W) regions of sums and per-element coefficients. */
+    /** Channel-major passes: four (C, H, W) regions of sums and per-element coefficients. */
     @Override
     public long workspaceFloats() {
-        return small ? 4L * c * hw : 0;
+        return channelMajor ? 4L * c * hw : 0;
+    }
+
+    /**
+     * Larger planes go channel-major too when the graph's workspace (sized by its convolutions) has room for the four
+     * regions: measured 0.55–0.65 of the plane path's time on 16 × 16 planes, where the plane path's flat reductions
+     * keep a range check per vector (3.5 % of MobileNetV2's full step).
+     */
+    @Override
+    public void workspaceGranted(long floats) {
+        if (!channelMajor && 4L * c * hw <= floats) channelMajor = true;
     }
 
     @Override
@@ -154,13 +164,13 @@ public final class BatchNorm2d extends Layer {
     }
 
     /**
-     * {@link #forwardChannels} on small planes, channel-major. Channels [c0, c1) of one image are the contiguous
-     * values [c0·hw, c1·hw) of its (C, H, W) block: the statistics are sums per value position over the images (one
-     * vector pass per image), then over each channel's hw positions; normalization is one fused pass per image with
-     * the coefficients spread per position. Workspace: four (C·hw) regions r0..r3, each part writing only its own
+     * {@link #forwardChannels} channel-major (small planes, or larger ones in spare workspace). Channels [c0, c1)
+     * of one image are the contiguous values [c0·hw, c1·hw) of its (C, H, W) block: the statistics are sums per
+     * value position over the images (one vector pass per image), then over each channel's hw positions;
+     * normalization is one fused pass per image with the coefficients spread per position. Workspace: four (C·hw) regions r0..r3, each part writing only its own
      * channels' range; a region of sums is overwritten by coefficients once its channels are reduced.
      */
-    private void forwardSmall(Tensor x, Tensor y, boolean keep, int c0, int c1) {
+    private void forwardChannelMajor(Tensor x, Tensor y, boolean keep, int c0, int c1) {
         int m = c * hw, j0 = c0 * hw, len = (c1 - c0) * hw, cnt = bsz * hw;
         float[] ws = ctx.workspace.data;
         int r0 = ctx.workspace.offset, r1 = r0 + m, r2 = r1 + m, r3 = r2 + m;
@@ -213,8 +223,8 @@ public final class BatchNorm2d extends Layer {
         return s;
     }
 
-    /** {@link #backwardChannels} on small planes, channel-major (as {@link #forwardSmall}; three regions). */
-    private void backwardSmall(Tensor dy, Tensor dx, int c0, int c1) {
+    /** {@link #backwardChannels} channel-major (as {@link #forwardChannelMajor}; three regions). */
+    private void backwardChannelMajor(Tensor dy, Tensor dx, int c0, int c1) {
         int m = c * hw, j0 = c0 * hw, len = (c1 - c0) * hw, cnt = bsz * hw;
         float[] ws = ctx.workspace.data;
         int r0 = ctx.workspace.offset, r1 = r0 + m, r2 = r1 + m;
@@ -306,10 +316,10 @@ public final class BatchNorm2d extends Layer {
             int c0 = (int) ((long) c * part / parts), c1 = (int) ((long) c * (part + 1) / parts);
             if (c1 <= c0) return;
             if (forward) {
-                if (small) forwardSmall(a, y, keep, c0, c1);
+                if (channelMajor) forwardChannelMajor(a, y, keep, c0, c1);
                 else forwardChannels(a, y, keep, c0, c1);
             } else {
-                if (small) backwardSmall(a, dx, c0, c1);
+                if (channelMajor) backwardChannelMajor(a, dx, c0, c1);
                 else backwardChannels(a, dx, c0, c1);
             }
         }

@@ -70,6 +70,12 @@ public abstract class Layer {
         return 0;
     }
 
+    /**
+     * The shared workspace every layer of the graph gets (the largest need, at least this layer's): a layer may use
+     * what it did not ask for to run a faster way, as long as its need stays within it. Called once after planning.
+     */
+    public void workspaceGranted(long floats) { }
+
     /** Whether this forward call keeps state for backward. */
     protected final boolean keeping() {
         return onPath && ctx.recording;
