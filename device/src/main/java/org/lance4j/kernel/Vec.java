@@ -57,6 +57,14 @@ public final class Vec {
      * reproducible. The lanes are extracted with constant indices: a loop over the lanes was not always
      * unrolled (profiled: {@code lane(i)} with a variable index took 5 % of a MobileNetV2 step through
      * its out-of-line path), and a constant index is a single register extract.
+     *
+     * <p>Must be inlined wherever it is called: its 254 bytes of bytecode are over C2's limit for call sites it
+     * does not judge hot (MaxInlineSize, 35 bytes), and a call left out of line boxes its vector argument — 64
+     * bytes per call on AVX2. {@code -XX:+PrintInlining} showed "callee is too large" at some of its sites in
+     * some compilations (the nine of {@link Depthwise#dots3}, {@code Gemm.dot}'s), and the allocation test failed
+     * in one run of eight (LANCE fine-tuning: 128 bytes per step). Every JVM we start forces it inline with
+     * {@code -XX:CompileCommand=inline,org.lance4j.kernel.Vec::sumLanes} (the launcher, the tests' argLine, the
+     * JMH forks); an application embedding the library should pass the same flag.
      */
     public static float sumLanes(FloatVector v) {
         switch (v.length()) {
