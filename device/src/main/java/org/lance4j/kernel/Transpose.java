@@ -10,7 +10,20 @@ public final class Transpose {
 
     private Transpose() { }
 
+    /** Up to this many columns, one pass per column (see {@link #transpose}). */
+    static final int NARROW = 16;
+
     public static void transpose(float[] src, int srcOff, int rows, int cols, float[] dst, int dstOff) {
+        if (cols <= NARROW) {
+            // few columns (a depthwise layer's small planes going channels last: C rows of 4 or 16 values): each
+            // destination row written in one run, the source read a few floats apart; 32 × 32 blocks spent their
+            // loop overhead on 4-float rows (measured alone: 0.44 of the time for 960 × 4, 0.86 for 384 × 16)
+            for (int c = 0; c < cols; c++) {
+                int d = dstOff + c * rows, s = srcOff + c;
+                for (int r = 0; r < rows; r++) dst[d + r] = src[s + r * cols];
+            }
+            return;
+        }
         for (int r0 = 0; r0 < rows; r0 += BLOCK) {
             int r1 = Math.min(rows, r0 + BLOCK);
             for (int c0 = 0; c0 < cols; c0 += BLOCK) {

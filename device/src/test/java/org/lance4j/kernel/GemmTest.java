@@ -98,14 +98,14 @@ class GemmTest {
         Rnd r = new Rnd(3);
         int cases = 0;
         for (int rows : new int[] {1, 5, 31, 32, 33, 70}) {
-            for (int cols : new int[] {1, 7, 32, 65}) {
+            for (int cols : new int[] {1, 4, 7, 16, 17, 32, 65}) {   // ≤ 16: one pass per column
                 float[] x = r.uniform(3 + rows * cols), t = new float[rows * cols + 2];
                 Transpose.transpose(x, 3, rows, cols, t, 1);
                 for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) assertEquals(x[3 + i * cols + j], t[1 + j * rows + i]);
                 cases++;
             }
         }
-        assertEquals(24, cases);
+        assertEquals(42, cases);
     }
 
     static float[] transpose(float[] x, int rows, int cols) {
