@@ -287,7 +287,12 @@ public final class Graph {
         dxs = new Tensor[n][];
         for (int i = 0; i < n; i++) {
             List<Integer> z = new ArrayList<>();
-            for (int v : inputs[i]) if (onPath[v] && maxConsumer[v] == i && !z.contains(v)) z.add(v);
+            for (int v : inputs[i]) {
+                if (!onPath[v] || maxConsumer[v] != i || z.contains(v)) continue;
+                // a single-input layer that writes all of its dX overwrites the buffer instead (no zeroing pass)
+                if (inputs[i].length == 1 && layers[i].canOverwriteInputGrad()) layers[i].overwriteInputGrad();
+                else z.add(v);
+            }
             if (onPath[i + 1] && maxConsumer[i + 1] < 0 && i + 1 != n) z.add(i + 1);
             zeroBefore[i] = z.stream().mapToInt(Integer::intValue).toArray();
             xs[i] = new Tensor[inputs[i].length];

@@ -91,17 +91,27 @@ public final class Elementwise {
     /** Batch-norm input gradient from batch statistics: dx += k · (dy − m1 − xhat · m2). */
     public static void bnBackward(float[] dy, int dyOff, float[] xhat, int xhOff, float[] dx, int dxOff, int n,
                                   float k, float m1, float m2) {
+        bnBackward(dy, dyOff, xhat, xhOff, dx, dxOff, n, k, m1, m2, true);
+    }
+
+    /** As above with {@code acc}; false: dx = k · (…), the first writer of dx (the same value as adding to a zero). */
+    public static void bnBackward(float[] dy, int dyOff, float[] xhat, int xhOff, float[] dx, int dxOff, int n,
+                                  float k, float m1, float m2, boolean acc) {
         int i = 0;
         if (Vec.ENABLED) {
             FloatVector vk = FloatVector.broadcast(S, k), v1 = FloatVector.broadcast(S, m1), v2 = FloatVector.broadcast(S, m2);
+            FloatVector zero = FloatVector.zero(S);
             int nv = n - n % S.length();
             for (; i < nv; i += S.length()) {
                 FloatVector t = FloatVector.fromArray(S, dy, dyOff + i).sub(v1)
                         .sub(FloatVector.fromArray(S, xhat, xhOff + i).mul(v2));
-                t.fma(vk, FloatVector.fromArray(S, dx, dxOff + i)).intoArray(dx, dxOff + i);
+                t.fma(vk, acc ? FloatVector.fromArray(S, dx, dxOff + i) : zero).intoArray(dx, dxOff + i);
             }
         }
-        for (; i < n; i++) dx[dxOff + i] += k * (dy[dyOff + i] - m1 - xhat[xhOff + i] * m2);
+        for (; i < n; i++) {
+            float v = k * (dy[dyOff + i] - m1 - xhat[xhOff + i] * m2);
+            dx[dxOff + i] = acc ? dx[dxOff + i] + v : v;
+        }
     }
 
     // ---------------------------------------------------------------- per-element coefficients
@@ -134,6 +144,18 @@ public final class Elementwise {
         for (; i < n; i++) acc[accOff + i] = Math.fma(x[xOff + i], y[yOff + i], acc[accOff + i]);
     }
 
+    /** out = x · y. */
+    public static void mul(float[] x, int xOff, float[] y, int yOff, float[] out, int outOff, int n) {
+        int i = 0;
+        if (Vec.ENABLED) {
+            int nv = n - n % S.length();
+            for (; i < nv; i += S.length()) {
+                FloatVector.fromArray(S, x, xOff + i).mul(FloatVector.fromArray(S, y, yOff + i)).intoArray(out, outOff + i);
+            }
+        }
+        for (; i < n; i++) out[outOff + i] = x[xOff + i] * y[yOff + i];
+    }
+
     /** acc += (x − m)², m per element (the square fused with the sum). */
     public static void accSqDiff(float[] x, int xOff, float[] m, int mOff, float[] acc, int accOff, int n) {
         int i = 0;
@@ -152,22 +174,24 @@ public final class Elementwise {
 
     /**
      * {@link #bnBackward(float[], int, float[], int, float[], int, int, float, float, float)} with k, m1 and m2 per
-     * element, read from {@code coef} at kOff, m1Off and m2Off: dx += k · (dy − m1 − xhat · m2).
+     * element, read from {@code coef} at kOff, m1Off and m2Off: dx += k · (dy − m1 − xhat · m2), or dx = … when not
+     * {@code acc}.
      */
     public static void bnBackward(float[] dy, int dyOff, float[] xhat, int xhOff, float[] dx, int dxOff, int n,
-                                  float[] coef, int kOff, int m1Off, int m2Off) {
+                                  float[] coef, int kOff, int m1Off, int m2Off, boolean acc) {
         int i = 0;
         if (Vec.ENABLED) {
+            FloatVector zero = FloatVector.zero(S);
             int nv = n - n % S.length();
             for (; i < nv; i += S.length()) {
                 FloatVector t = FloatVector.fromArray(S, dy, dyOff + i).sub(FloatVector.fromArray(S, coef, m1Off + i))
                         .sub(FloatVector.fromArray(S, xhat, xhOff + i).mul(FloatVector.fromArray(S, coef, m2Off + i)));
-                t.fma(FloatVector.fromArray(S, coef, kOff + i), FloatVector.fromArray(S, dx, dxOff + i)).intoArray(dx, dxOff + i);
+                t.fma(FloatVector.fromArray(S, coef, kOff + i), acc ? FloatVector.fromArray(S, dx, dxOff + i) : zero).intoArray(dx, dxOff + i);
             }
         }
         for (; i < n; i++) {
             float t = dy[dyOff + i] - coef[m1Off + i] - xhat[xhOff + i] * coef[m2Off + i];
-            dx[dxOff + i] = Math.fma(t, coef[kOff + i], dx[dxOff + i]);
+            dx[dxOff + i] = Math.fma(t, coef[kOff + i], acc ? dx[dxOff + i] : 0f);
         }
     }
 
@@ -202,11 +226,35 @@ public final class Elementwise {
         else maskedBackwardScalar(dy, dyOff, bits, bitOff, scale, dx, dxOff, n, 0);
     }
 
-    /** y = scale · x where the mask bit is set, else 0 (dropout forward with a prepared mask). */
+    /**
+     * y = scale · x where the mask bit is set, else 0: dropout's forward with a prepared mask, and a masked backward
+     * that is the first writer of dx (nothing to add to, so the buffer need not be zeroed first).
+     */
     public static void maskedScale(float[] x, int xOff, int[] bits, int bitOff, float scale, float[] y, int yOff, int n) {
-        for (int e = 0; e < n; e++) {
+        if (Vec.ENABLED) maskedScaleVector(x, xOff, bits, bitOff, scale, y, yOff, n);
+        else maskedScaleScalar(x, xOff, bits, bitOff, scale, y, yOff, n, 0);
+    }
+
+    /** Scalar reference of {@link #maskedScale}, from element {@code from} on. */
+    public static void maskedScaleScalar(float[] x, int xOff, int[] bits, int bitOff, float scale, float[] y, int yOff, int n, int from) {
+        for (int e = from; e < n; e++) {
             y[yOff + e] = ((bits[bitOff + (e >>> 5)] >>> (e & 31)) & 1) != 0 ? scale * x[xOff + e] : 0f;
         }
+    }
+
+    static void maskedScaleVector(float[] x, int xOff, int[] bits, int bitOff, float scale, float[] y, int yOff, int n) {
+        final int l = S.length();
+        final int full = n & ~31;
+        FloatVector vs = FloatVector.broadcast(S, scale), zero = FloatVector.zero(S);
+        for (int base = 0; base < full; base += 32) {
+            IntVector word = IntVector.broadcast(SI, bits[bitOff + (base >>> 5)]);
+            for (int q = 0; q < 32; q += l) {
+                VectorMask<Float> m = word.and(IntVector.fromArray(SI, BIT, q))
+                        .compare(VectorOperators.NE, 0).cast(S);
+                zero.blend(FloatVector.fromArray(S, x, xOff + base + q).mul(vs), m).intoArray(y, yOff + base + q);
+            }
+        }
+        maskedScaleScalar(x, xOff, bits, bitOff, scale, y, yOff, n, full);
     }
 
     /** Scalar reference, from element {@code from} on (the vector path uses it for the tail). */

@@ -35,6 +35,12 @@ public final class Activation extends Layer {
         task.start(xs[0], y, withMask ? 1 : 0);
     }
 
+    /** Backward writes every value of dX when it runs (dX = dy where the mask passes, else 0). */
+    @Override
+    public boolean canOverwriteInputGrad() {
+        return keepsMask();
+    }
+
     @Override
     public void backward(Tensor dy, Tensor[] dxs) {
         if (!keepsMask()) return;
@@ -66,7 +72,10 @@ public final class Activation extends Layer {
             switch (mode) {
                 case 0 -> Elementwise.clamp(a.data, a.offset + e0, b.data, b.offset + e0, e1 - e0, cap);
                 case 1 -> Elementwise.clampForward(a.data, a.offset + e0, b.data, b.offset + e0, e1 - e0, cap, mask.data, mask.offset + w0);
-                default -> Elementwise.maskedBackward(a.data, a.offset + e0, mask.data, mask.offset + w0, 1f, b.data, b.offset + e0, e1 - e0);
+                default -> {
+                    if (overwriteInputGrad) Elementwise.maskedScale(a.data, a.offset + e0, mask.data, mask.offset + w0, 1f, b.data, b.offset + e0, e1 - e0);
+                    else Elementwise.maskedBackward(a.data, a.offset + e0, mask.data, mask.offset + w0, 1f, b.data, b.offset + e0, e1 - e0);
+                }
             }
         }
     }

@@ -255,11 +255,20 @@ public final class BatchNorm2d extends Layer {
         for (int n = 0; n < bsz; n++) {
             int o = n * m + j0;
             if (batchStats) {
-                Elementwise.bnBackward(dy.data, dy.offset + o, xhat.data, xhat.offset + o, dx.data, dx.offset + o, len, ws, r0 + j0, r1 + j0, r2 + j0);
+                Elementwise.bnBackward(dy.data, dy.offset + o, xhat.data, xhat.offset + o, dx.data, dx.offset + o, len,
+                        ws, r0 + j0, r1 + j0, r2 + j0, !overwriteInputGrad);
+            } else if (overwriteInputGrad) {
+                Elementwise.mul(ws, r0 + j0, dy.data, dy.offset + o, dx.data, dx.offset + o, len);
             } else {
                 Elementwise.accMul(ws, r0 + j0, dy.data, dy.offset + o, dx.data, dx.offset + o, len);
             }
         }
+    }
+
+    /** Backward writes every value of dX (each channel, batch statistics or running), so it can overwrite it. */
+    @Override
+    public boolean canOverwriteInputGrad() {
+        return true;
     }
 
     @Override
@@ -285,7 +294,9 @@ public final class BatchNorm2d extends Layer {
                     int o = (n * c + ch) * hw;
                     if (batchStats) {
                         Elementwise.bnBackward(dy.data, dy.offset + o, xhat.data, xhat.offset + o, dx.data, dx.offset + o,
-                                hw, k, s1[ch] / cnt, s2[ch] / cnt);
+                                hw, k, s1[ch] / cnt, s2[ch] / cnt, !overwriteInputGrad);
+                    } else if (overwriteInputGrad) {
+                        Elementwise.scaleShift(dy.data, dy.offset + o, dx.data, dx.offset + o, hw, k, 0f);
                     } else {
                         Elementwise.axpy(k, dy.data, dy.offset + o, dx.data, dx.offset + o, hw);
                     }

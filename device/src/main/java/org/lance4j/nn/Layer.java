@@ -76,6 +76,22 @@ public abstract class Layer {
      */
     public void workspaceGranted(long floats) { }
 
+    /**
+     * Whether backward can write its single input's gradient with "=" rather than "+=" (it writes every value of
+     * it whenever it has one): the planner then leaves that buffer unzeroed when this layer is its first writer,
+     * and says so through {@link #overwriteInputGrad()}. Zeroing the gradient buffers was 4 % of MobileNetV2's step.
+     */
+    public boolean canOverwriteInputGrad() {
+        return false;
+    }
+
+    /** Set by the planner: this layer is the first writer of its input's gradient, into a buffer not zeroed. */
+    protected boolean overwriteInputGrad;
+
+    public final void overwriteInputGrad() {
+        overwriteInputGrad = true;
+    }
+
     /** Whether this forward call keeps state for backward. */
     protected final boolean keeping() {
         return onPath && ctx.recording;

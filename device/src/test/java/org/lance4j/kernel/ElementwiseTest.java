@@ -41,6 +41,14 @@ class ElementwiseTest {
                 Elementwise.maskedBackwardScalar(dy, 0, bs, 1, 0.5f, ds, 0, n, 0);
                 Elementwise.maskedBackwardVector(dy, 0, bs, 1, 0.5f, dv, 0, n);
                 Assert.close("masked backward n=" + n, ds, dv, FMA_ATOL, FMA_RTOL);
+                // the overwriting form (a masked backward that writes dx first; dropout's forward)
+                float[] os = new float[n + 1], ov = new float[n + 1];
+                java.util.Arrays.fill(ov, Float.NaN);
+                ov[n] = os[n] = 3f;   // past the range: untouched
+                Elementwise.maskedScaleScalar(dy, 0, bs, 1, 0.5f, os, 0, n, 0);
+                Elementwise.maskedScaleVector(dy, 0, bs, 1, 0.5f, ov, 0, n);
+                assertArrayEquals(os, ov, "masked scale n=" + n);
+                for (int e = 0; e < n; e++) assertEquals(((bs[1 + e / 32] >>> (e % 32)) & 1) == 1 ? 0.5f * dy[e] : 0f, os[e], "masked scale " + e);
                 cases++;
             }
         }
@@ -85,6 +93,17 @@ class ElementwiseTest {
             Elementwise.bnBackward(a, 0, xh, 0, dx, 0, n, 0.9f, 0.1f, -0.3f);
             for (int i = 0; i < n; i++) dxr[i] += 0.9f * (a[i] - 0.1f - xh[i] * -0.3f);
             Assert.close("bnBackward n=" + n, dxr, dx, 4 * FMA_ATOL, 4 * FMA_RTOL);
+            // the first writer of dx: overwritten, whatever it held
+            float[] dxo = r.uniform(n), dxor = new float[n];
+            java.util.Arrays.fill(dxo, Float.NaN);
+            Elementwise.bnBackward(a, 0, xh, 0, dxo, 0, n, 0.9f, 0.1f, -0.3f, false);
+            for (int i = 0; i < n; i++) dxor[i] = 0.9f * (a[i] - 0.1f - xh[i] * -0.3f);
+            Assert.close("bnBackward overwriting n=" + n, dxor, dxo, 4 * FMA_ATOL, 4 * FMA_RTOL);
+
+            float[] mu = new float[n + 1], mur = new float[n + 1];
+            Elementwise.mul(a, 1, b, 0, mu, 1, n);
+            for (int i = 0; i < n; i++) mur[1 + i] = a[1 + i] * b[i];
+            Assert.close("mul n=" + n, mur, mu, 0, 0);
             cases++;
         }
         assertEquals(LENGTHS.length, cases);
@@ -117,12 +136,21 @@ class ElementwiseTest {
 
             // coefficients k, m1, m2 side by side in one array, as the workspace holds them
             float[] coef = r.uniform(3 * n + 1), dy = r.uniform(n), xh = r.uniform(n + 1), dx = r.uniform(n + 1), dxr = dx.clone();
-            Elementwise.bnBackward(dy, 0, xh, 1, dx, 1, n, coef, 1, 1 + n, 1 + 2 * n);
+            Elementwise.bnBackward(dy, 0, xh, 1, dx, 1, n, coef, 1, 1 + n, 1 + 2 * n, true);
             for (int i = 0; i < n; i++) {
                 float t = dy[i] - coef[1 + n + i] - xh[1 + i] * coef[1 + 2 * n + i];
                 dxr[1 + i] = Math.fma(t, coef[1 + i], dxr[1 + i]);
             }
             Assert.close("bnBackward per element n=" + n, dxr, dx, 0, 0);
+            float[] dxo = new float[n + 1], dxor = new float[n + 1];
+            java.util.Arrays.fill(dxo, Float.NaN);   // overwritten, whatever it held
+            dxo[0] = dxor[0] = 7f;                   // before the range: untouched
+            Elementwise.bnBackward(dy, 0, xh, 1, dxo, 1, n, coef, 1, 1 + n, 1 + 2 * n, false);
+            for (int i = 0; i < n; i++) {
+                float t = dy[i] - coef[1 + n + i] - xh[1 + i] * coef[1 + 2 * n + i];
+                dxor[1 + i] = Math.fma(t, coef[1 + i], 0f);
+            }
+            Assert.close("bnBackward per element, overwriting n=" + n, dxor, dxo, 0, 0);
             cases++;
         }
         assertEquals(LENGTHS.length, cases);
