@@ -160,6 +160,13 @@ public final class Graph {
     private final StepContext ctx;
     private final Set<String> trainedNodes;
     private java.util.function.Consumer<Tensor>[] observers;   // per node, or null
+    /**
+     * Per node: a BN whose output only the ReLU/ReLU6 right after it reads. When the BN runs on its running statistics
+     * and neither node is on the backward path (a fine-tuned network's frozen prefix, inference), the two run as one pass
+     * ({@link BatchNorm2d#forwardWithActivation}): the BN's output is never written, the activation's is, the same bits.
+     */
+    private final boolean[] fusesActivation;
+    private int fusedLastForward;
 
     private Graph(Model model, Config cfg) {
         this.model = model;
@@ -280,6 +287,15 @@ public final class Graph {
         }
         ctx.workspace = ws > 0 ? scratch.allocateAt("workspace", Shape.of((int) ws), planner.total()) : null;
         scratch.seal();
+
+        // BN + activation pairs that may run as one pass (whether they do is decided per forward: mode, path, observers)
+        fusesActivation = new boolean[n];
+        int[] consumers = new int[n + 1];
+        for (int i = 0; i < n; i++) for (int v : inputs[i]) consumers[v]++;
+        for (int i = 0; i + 1 < n; i++) {
+            fusesActivation[i] = layers[i] instanceof BatchNorm2d && layers[i + 1] instanceof Activation
+                    && inputs[i + 1].length == 1 && inputs[i + 1][0] == i + 1 && consumers[i + 1] == 1;
+        }
 
         // which gradient buffers each node zeroes before its backward (it is their first writer)
         zeroBefore = new int[n][];
@@ -441,15 +457,35 @@ public final class Graph {
     }
 
     private void runForward() {
+        int fused = 0;
         for (int i = 0; i < layers.length; i++) {
             if (observers != null && observers[i] != null) observers[i].accept(xs[i][0]);
+            if (fusesActivation[i] && fusesNow(i)) {
+                ((BatchNorm2d) layers[i]).forwardWithActivation(values[i + 2], xs[i][0], ((Activation) layers[i + 1]).cap());
+                i++;   // the activation's forward is done
+                fused++;
+                continue;
+            }
             layers[i].forward(values[i + 1], xs[i]);
         }
+        fusedLastForward = fused;
+    }
+
+    /** Whether BN node i and its activation run as one pass in this forward (see {@link #fusesActivation}). */
+    private boolean fusesNow(int i) {
+        return ((BatchNorm2d) layers[i]).usesRunningStats() && !(ctx.recording && onPath[i + 2])
+                && (observers == null || observers[i + 1] == null);
+    }
+
+    /** BN + activation pairs the last forward ran as one pass each (for tests and reports). */
+    public int fusedActivationsLastForward() {
+        return fusedLastForward;
     }
 
     /**
      * Calls {@code onInput} with a node's (first) input every time the node runs forward — what
-     * calibration gathers statistics from. The tensor is valid only during the call.
+     * calibration gathers statistics from. The tensor is valid only during the call. An activation observed this
+     * way no longer runs fused with the BN before it (its input must then exist).
      */
     @SuppressWarnings("unchecked")
     public void observeInput(String node, java.util.function.Consumer<Tensor> onInput) {

@@ -77,6 +77,24 @@ public final class Elementwise {
         for (; i < n; i++) y[yOff + i] = a * x[xOff + i] + b;
     }
 
+    /**
+     * y = clamp(a · x + b, 0, cap): an eval-mode BN and the ReLU (cap = +∞) or ReLU6 after it in one pass — the bits of
+     * {@link #scaleShift} followed by {@link #clamp} (fused in the lanes, not in the tail, as scaleShift rounds).
+     */
+    public static void scaleShiftClamp(float[] x, int xOff, float[] y, int yOff, int n, float a, float b, float cap) {
+        int i = 0;
+        if (Vec.ENABLED) {
+            FloatVector va = FloatVector.broadcast(S, a), vb = FloatVector.broadcast(S, b);
+            FloatVector zero = FloatVector.zero(S), vcap = FloatVector.broadcast(S, cap);
+            int nv = n - n % S.length();
+            for (; i < nv; i += S.length()) FloatVector.fromArray(S, x, xOff + i).fma(va, vb).max(zero).min(vcap).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            float v = a * x[xOff + i] + b;
+            y[yOff + i] = v <= 0f ? 0f : Math.min(v, cap);
+        }
+    }
+
     /** x += v (broadcast a scalar, e.g. a bias or a global-average-pool gradient). */
     public static void addScalar(float[] x, int off, int n, float v) {
         int i = 0;
@@ -129,6 +147,23 @@ public final class Elementwise {
             }
         }
         for (; i < n; i++) y[yOff + i] = Math.fma(x[xOff + i], a[aOff + i], b[bOff + i]);
+    }
+
+    /** y = clamp(x · a + b, 0, cap) per element (fused): channel-major eval BN and the ReLU/ReLU6 after it, {@link #mulAdd} then {@link #clamp}. */
+    public static void mulAddClamp(float[] x, int xOff, float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, int n, float cap) {
+        int i = 0;
+        if (Vec.ENABLED) {
+            FloatVector zero = FloatVector.zero(S), vcap = FloatVector.broadcast(S, cap);
+            int nv = n - n % S.length();
+            for (; i < nv; i += S.length()) {
+                FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, a, aOff + i), FloatVector.fromArray(S, b, bOff + i))
+                        .max(zero).min(vcap).intoArray(y, yOff + i);
+            }
+        }
+        for (; i < n; i++) {
+            float v = Math.fma(x[xOff + i], a[aOff + i], b[bOff + i]);
+            y[yOff + i] = v <= 0f ? 0f : Math.min(v, cap);
+        }
     }
 
     /** acc += x · y (fused). */

@@ -14,6 +14,11 @@ public final class Activation extends Layer {
         this.cap = cap;
     }
 
+    /** The clamp's upper bound: 6 for ReLU6, +∞ for ReLU. */
+    public float cap() {
+        return cap;
+    }
+
     @Override
     protected void planned() {
         mask = new IntView(name + ".mask", IntView.wordsForBits(in[0].size()));

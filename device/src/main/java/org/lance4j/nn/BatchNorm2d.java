@@ -110,6 +110,34 @@ public final class BatchNorm2d extends Layer {
         task.start(xs[0], y, null, true, keep);
     }
 
+    /**
+     * Whether this layer normalizes by its running statistics in the current mode (eval, or frozen BN): then its forward
+     * is a per-channel affine map, which {@link #forwardWithActivation} can fuse with the activation after it.
+     */
+    public boolean usesRunningStats() {
+        return !usesBatchStats();
+    }
+
+    /**
+     * y = clamp(BN(x), 0, cap): this layer and the ReLU (cap = +∞) or ReLU6 after it in one pass over memory, the same
+     * bits as the two layers' forwards one after the other. Only when BN runs on its running statistics
+     * ({@link #usesRunningStats}) and keeps nothing for backward — the graph fuses a frozen prefix's BN + ReLU pairs.
+     */
+    public void forwardWithActivation(Tensor y, Tensor x, float cap) {
+        if (usesBatchStats() || keeping()) {
+            throw new IllegalStateException(name + ": BN fuses with its activation only on running statistics and off the backward path");
+        }
+        fusedCap = cap;
+        try {
+            task.start(x, y, null, true, false);
+        } finally {
+            fusedCap = Float.NaN;
+        }
+    }
+
+    /** The cap of the activation fused into the current forward ({@link #forwardWithActivation}); NaN: none. */
+    private float fusedCap = Float.NaN;
+
     /** Forward of channels [c0, c1): statistics (batch or running), the running update, normalization. */
     private void forwardChannels(Tensor x, Tensor y, boolean keep, int c0, int c1) {
         boolean batchStats = usesBatchStats();
@@ -136,6 +164,8 @@ public final class BatchNorm2d extends Layer {
                 if (keep && keepXhat) {
                     Elementwise.scaleShift(x.data, x.offset + o, xhat.data, xhat.offset + o, hw, is, -mean[ch] * is);
                     Elementwise.scaleShift(xhat.data, xhat.offset + o, y.data, y.offset + o, hw, g, bt);
+                } else if (fusedCap == fusedCap) {   // not NaN: the activation fused in
+                    Elementwise.scaleShiftClamp(x.data, x.offset + o, y.data, y.offset + o, hw, g * is, bt - mean[ch] * g * is, fusedCap);
                 } else {
                     Elementwise.scaleShift(x.data, x.offset + o, y.data, y.offset + o, hw, g * is, bt - mean[ch] * g * is);
                 }
@@ -210,6 +240,8 @@ public final class BatchNorm2d extends Layer {
             if (two) {
                 Elementwise.mulAdd(x.data, x.offset + o, ws, r0 + j0, ws, r1 + j0, xhat.data, xhat.offset + o, len);
                 Elementwise.mulAdd(xhat.data, xhat.offset + o, ws, r2 + j0, ws, r3 + j0, y.data, y.offset + o, len);
+            } else if (fusedCap == fusedCap) {   // not NaN: the activation fused in
+                Elementwise.mulAddClamp(x.data, x.offset + o, ws, r0 + j0, ws, r1 + j0, y.data, y.offset + o, len, fusedCap);
             } else {
                 Elementwise.mulAdd(x.data, x.offset + o, ws, r0 + j0, ws, r1 + j0, y.data, y.offset + o, len);
             }

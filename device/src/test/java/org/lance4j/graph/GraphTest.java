@@ -47,6 +47,68 @@ class GraphTest {
         assertEquals(4L * ((4 * 16 * 10 * 10 + 31) / 32), needs.get(2).bytes(), "ReLU keeps one bit per element");
     }
 
+    /**
+     * A BN on running statistics and the ReLU/ReLU6 that alone reads it run as one pass when neither is on the backward
+     * path — a fine-tuned network's frozen prefix, and inference — with the bits of the two passes: against the same
+     * graph with every activation's input observed (which keeps the pairs apart). Small planes (channel-major BN), large
+     * planes (plane by plane), one and two threads.
+     */
+    @Test
+    void bnAndActivationRunAsOnePassOffTheBackwardPathWithTheSameBits() {
+        record Case(ModelSpec spec, List<String> acts, int fusedFineTuning, int fusedInference) { }
+        List<Case> cases = List.of(new Case(net(), List.of("r1", "r2", "r3", "r4"), 2, 3),
+                new Case(NoAllocationTest.smallPlanes(), List.of("r1", "r2", "r3"), 3, 3),
+                new Case(NoAllocationTest.largePlanes(), List.of("r1", "r2"), 2, 2));
+        int checked = 0;
+        for (int threads : new int[] {1, 2}) {
+            try (org.lance4j.kernel.Workers w = new org.lance4j.kernel.Workers(threads)) {
+                for (Case c : cases) {
+                    Graph.Config ft = Graph.Config.train(4, TrainableRule.lastConvs(1)).withFrozenBatchNorm().withWorkers(w);
+                    Graph fused = Graph.plan(Model.initialized(c.spec, 7), ft);
+                    Graph plain = Graph.plan(Model.initialized(c.spec, 7), ft);
+                    for (String a : c.acts) plain.observeInput(a, t -> { });
+                    float[] x = new Rnd(7).uniform(fused.input().size());
+                    for (int i = 0; i < x.length; i++) x[i] *= 40f;   // large enough that ReLU6 caps values
+                    int[] y = {1, 2, 3, 4};
+                    for (Graph g : List.of(fused, plain)) {
+                        g.input().copyFrom(x, 0);
+                        g.zeroGrads();
+                        g.forwardTraining();
+                        g.lossAndGrad(y, 0);
+                        g.backward();
+                    }
+                    String at = c.spec.name() + ", " + threads + " thread(s)";
+                    assertEquals(c.fusedFineTuning, fused.fusedActivationsLastForward(), at);
+                    assertEquals(0, plain.fusedActivationsLastForward(), at);
+                    assertArrayEquals(bits(plain.output().toArray()), bits(fused.output().toArray()), at);
+                    for (int i = 0; i < fused.trainable().size(); i++) {
+                        assertArrayEquals(bits(plain.gradOf(plain.trainable().get(i)).toArray()),
+                                bits(fused.gradOf(fused.trainable().get(i)).toArray()), at + ": " + fused.trainable().get(i).name());
+                    }
+                    fused.forwardInference();
+                    plain.forwardInference();
+                    assertEquals(c.fusedInference, fused.fusedActivationsLastForward(), at);
+                    assertArrayEquals(bits(plain.output().toArray()), bits(fused.output().toArray()), at + ", inference");
+                    // batch statistics (BN not frozen): nothing fuses in training, everything in inference
+                    Graph train = Graph.plan(Model.initialized(c.spec, 7), Graph.Config.train(4, TrainableRule.lastConvs(1)).withWorkers(w));
+                    train.input().copyFrom(x, 0);
+                    train.forwardTraining();
+                    assertEquals(0, train.fusedActivationsLastForward(), at);
+                    train.forwardInference();
+                    assertEquals(c.fusedInference, train.fusedActivationsLastForward(), at);
+                    checked++;
+                }
+            }
+        }
+        assertEquals(6, checked);
+    }
+
+    private static int[] bits(float[] v) {
+        int[] b = new int[v.length];
+        for (int i = 0; i < v.length; i++) b[i] = Float.floatToRawIntBits(v[i]);
+        return b;
+    }
+
     @Test
     void measuredPeakEqualsThePlanAndFitsTheBudget() {
         Graph.Config cfg = Graph.Config.train(4, TrainableRule.lastConvs(2));

@@ -3,6 +3,7 @@ package org.lance4j.kernel;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.lance4j.testutil.Assert;
 import org.lance4j.testutil.Rnd;
@@ -154,6 +155,46 @@ class ElementwiseTest {
             cases++;
         }
         assertEquals(LENGTHS.length, cases);
+    }
+
+    /**
+     * An eval-mode BN fused with the ReLU/ReLU6 after it gives the bits of the two kernels run one after the other,
+     * on values that straddle 0 and the cap, with -0, NaN and infinities among them.
+     */
+    @Test
+    void bnAndActivationFusedGiveTheBitsOfTheTwoPasses() {
+        Rnd r = new Rnd(11);
+        int cases = 0;
+        for (int n : LENGTHS) {
+            float[] x = r.uniform(n + 1);
+            for (int i = 0; i < x.length; i++) x[i] *= 9f;
+            float[] specials = {-0f, 0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 6f, -1e-30f};
+            for (int i = 0; i < Math.min(n, specials.length); i++) x[1 + i * 3 % n] = specials[i];
+            float[] a = r.uniform(n + 2), b = r.uniform(n + 3);
+            for (float cap : new float[] {6f, Float.POSITIVE_INFINITY}) {
+                float[] y = new float[n + 2], yr = new float[n + 2], t = new float[n + 2];
+                Arrays.fill(y, 7f);
+                Arrays.fill(yr, 7f);
+                Elementwise.scaleShiftClamp(x, 1, y, 1, n, 1.7f, -0.4f, cap);
+                Elementwise.scaleShift(x, 1, t, 1, n, 1.7f, -0.4f);
+                Elementwise.clamp(t, 1, yr, 1, n, cap);
+                assertArrayEquals(bits(yr), bits(y), "scaleShiftClamp n=" + n + " cap=" + cap);
+
+                Arrays.fill(y, 7f);
+                Elementwise.mulAddClamp(x, 1, a, 2, b, 3, y, 1, n, cap);
+                Elementwise.mulAdd(x, 1, a, 2, b, 3, t, 1, n);
+                Elementwise.clamp(t, 1, yr, 1, n, cap);
+                assertArrayEquals(bits(yr), bits(y), "mulAddClamp n=" + n + " cap=" + cap);
+            }
+            cases++;
+        }
+        assertEquals(LENGTHS.length, cases);
+    }
+
+    private static int[] bits(float[] v) {
+        int[] b = new int[v.length];
+        for (int i = 0; i < v.length; i++) b[i] = Float.floatToRawIntBits(v[i]);
+        return b;
     }
 
     @Test
