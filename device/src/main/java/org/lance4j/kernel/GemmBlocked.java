@@ -213,8 +213,13 @@ final class GemmBlocked {
                     for (int jr = 0; jr < nb; jr += NR) {
                         int nr = Math.min(NR, nb - jr), bo = jr * kb;
                         for (int ir = 0; ir < mb; ir += MR) {
-                            kernel(kb, all, ab + ir * kb, pb, bo, tile);
-                            writeBack(tile, c, cOff + (i0 + ir) * ldc + j0 + jr, ldc, add, Math.min(MR, mb - ir), nr);
+                            int mr = Math.min(MR, mb - ir), co = cOff + (i0 + ir) * ldc + j0 + jr;
+                            if (mr == MR && nr == NR) {
+                                kernelToC(kb, all, ab + ir * kb, pb, bo, c, co, ldc, add);
+                            } else {
+                                kernel(kb, all, ab + ir * kb, pb, bo, tile);
+                                writeBack(tile, c, co, ldc, add, mr, nr);
+                            }
                         }
                     }
                 }
@@ -280,6 +285,10 @@ final class GemmBlocked {
                         int bo = jr * kb;   // strip jr / NR starts at (jr / NR)·NR·kb
                         for (int ir = 0; ir < mb; ir += MR) {
                             int mr = Math.min(MR, mb - ir), co = cOff + (i0 + ir) * ldc + j0 + jr;
+                            if (packed && mr == MR && nr == NR) {
+                                kernelToC(kb, pa, ir * kb, pb, bo, c, co, ldc, add);
+                                continue;
+                            }
                             if (packed) kernel(kb, pa, ir * kb, pb, bo, tile);
                             else if (ir < full) kernelInPlace(kb, a, ai + ir * ars, ars, acs, pb, bo, tile);
                             else kernel(kb, pa, 0, pb, bo, tile);
@@ -404,6 +413,39 @@ final class GemmBlocked {
         x10.intoArray(tile, NR); x11.intoArray(tile, NR + L);
         x20.intoArray(tile, 2 * NR); x21.intoArray(tile, 2 * NR + L);
         x30.intoArray(tile, 3 * NR); x31.intoArray(tile, 3 * NR + L);
+    }
+
+    /**
+     * {@link #kernel} for a full MR × NR tile, stored from the accumulators straight into C (C ← x, or C ← x + C when
+     * {@code add}) — the bits of kernel + {@link #writeBack} without the round trip through the tile, which cost as much
+     * as the loop itself on the short K of a thin 1 × 1 convolution (K = 16–32).
+     */
+    static void kernelToC(int kb, float[] pa, int ao, float[] pb, int bo, float[] c, int co, int ldc, boolean add) {
+        FloatVector x00 = FloatVector.zero(S), x01 = x00, x10 = x00, x11 = x00, x20 = x00, x21 = x00, x30 = x00, x31 = x00;
+        for (int p = 0; p < kb; p++) {   // the loop of kernel, the same order of operations
+            int bp = bo + p * NR, ap = ao + p * MR;
+            FloatVector b0 = FloatVector.fromArray(S, pb, bp);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bp + L);
+            FloatVector v = FloatVector.broadcast(S, pa[ap]);
+            x00 = v.fma(b0, x00); x01 = v.fma(b1, x01);
+            v = FloatVector.broadcast(S, pa[ap + 1]);
+            x10 = v.fma(b0, x10); x11 = v.fma(b1, x11);
+            v = FloatVector.broadcast(S, pa[ap + 2]);
+            x20 = v.fma(b0, x20); x21 = v.fma(b1, x21);
+            v = FloatVector.broadcast(S, pa[ap + 3]);
+            x30 = v.fma(b0, x30); x31 = v.fma(b1, x31);
+        }
+        int c1 = co + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+        if (add) {
+            x00 = x00.add(FloatVector.fromArray(S, c, co)); x01 = x01.add(FloatVector.fromArray(S, c, co + L));
+            x10 = x10.add(FloatVector.fromArray(S, c, c1)); x11 = x11.add(FloatVector.fromArray(S, c, c1 + L));
+            x20 = x20.add(FloatVector.fromArray(S, c, c2)); x21 = x21.add(FloatVector.fromArray(S, c, c2 + L));
+            x30 = x30.add(FloatVector.fromArray(S, c, c3)); x31 = x31.add(FloatVector.fromArray(S, c, c3 + L));
+        }
+        x00.intoArray(c, co); x01.intoArray(c, co + L);
+        x10.intoArray(c, c1); x11.intoArray(c, c1 + L);
+        x20.intoArray(c, c2); x21.intoArray(c, c2 + L);
+        x30.intoArray(c, c3); x31.intoArray(c, c3 + L);
     }
 
     /** {@link #kernel} reading a full strip of A in place through its strides (A(r, p) at ao + r·ars + p·acs). */
