@@ -97,15 +97,16 @@ class GemmTest {
     void blockedTransposeMatchesDefinition() {
         Rnd r = new Rnd(3);
         int cases = 0;
-        for (int rows : new int[] {1, 5, 31, 32, 33, 70}) {
-            for (int cols : new int[] {1, 4, 7, 16, 17, 32, 65}) {   // ≤ 16: one pass per column
+        // ≤ 64 columns: four columns per sweep; else ≤ 64 rows: four rows per sweep; else 32 × 32 blocks; remainders of 1–3
+        for (int rows : new int[] {1, 3, 5, 31, 32, 33, 64, 70, 130}) {
+            for (int cols : new int[] {1, 3, 4, 7, 16, 17, 64, 65, 66, 130}) {
                 float[] x = r.uniform(3 + rows * cols), t = new float[rows * cols + 2];
                 Transpose.transpose(x, 3, rows, cols, t, 1);
                 for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) assertEquals(x[3 + i * cols + j], t[1 + j * rows + i]);
                 cases++;
             }
         }
-        assertEquals(42, cases);
+        assertEquals(90, cases);
     }
 
     static float[] transpose(float[] x, int rows, int cols) {
