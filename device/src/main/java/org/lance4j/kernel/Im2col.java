@@ -149,6 +149,10 @@ public final class Im2col {
                 for (int j = 0; j < k; j++, r++) {
                     int base = colOff + r * oh * ow;
                     int x0 = firstValid(j, s, p), x1 = endValid(j, s, p, w, ow);
+                    if (s == 1 && ow == w && x0 == 0 && x1 == ow && y1 > y0) {   // whole rows meeting end to end: one pass
+                        Elementwise.axpy(1f, col, base + y0 * ow, dx, plane + (y0 + i - p) * w - p + j, (y1 - y0) * ow);
+                        continue;
+                    }
                     for (int oy = y0; oy < y1; oy++) {
                         int src = base + oy * ow;
                         int dst = plane + (oy * s + i - p) * w - p + j;
