@@ -17,6 +17,39 @@ class ConvKernelsTest {
     static final double SUM_ATOL = 1e-5;
     static final double SUM_RTOL = 1e-5;
 
+    /** Phase planes hold x(r·s + a − p, c·s + b − p) where that is inside the image, else 0 — every value written. */
+    @Test
+    void phasePlanesMatchTheirDefinition() {
+        Rnd r = new Rnd(5);
+        int cases = 0;
+        for (int h : new int[] {1, 2, 5, 8, 16}) {
+            for (int w : new int[] {1, 3, 8, 17}) {
+                for (int s : new int[] {1, 2}) {
+                    for (int p = 0; p <= 2; p++) {
+                        int hph = (h + 2 * p + s - 1) / s, wph = (w + 2 * p + s - 1) / s, plane = (hph + 1) * wph;
+                        float[] x = r.uniform(3 + h * w), ws = new float[2 + s * s * plane];
+                        java.util.Arrays.fill(ws, Float.NaN);
+                        Depthwise.toPhases(x, 3, h, w, s, p, hph, wph, ws, 2);
+                        for (int a = 0; a < s; a++) {
+                            for (int b = 0; b < s; b++) {
+                                for (int row = 0; row <= hph; row++) {
+                                    for (int col = 0; col < wph; col++) {
+                                        int iy = row * s + a - p, ix = col * s + b - p;
+                                        float want = row < hph && iy >= 0 && iy < h && ix >= 0 && ix < w ? x[3 + iy * w + ix] : 0f;
+                                        assertEquals(want, ws[2 + (a * s + b) * plane + row * wph + col],
+                                                "h=" + h + " w=" + w + " s=" + s + " p=" + p + " phase " + a + "," + b + " at " + row + "," + col);
+                                    }
+                                }
+                            }
+                        }
+                        cases++;
+                    }
+                }
+            }
+        }
+        assertEquals(120, cases);
+    }
+
     @Test
     void im2colAndCol2imFastMatchScalar() {
         Rnd r = new Rnd(3);
