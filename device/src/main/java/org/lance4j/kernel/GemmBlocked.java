@@ -215,9 +215,9 @@ final class GemmBlocked {
                         for (int ir = 0; ir < mb; ir += MR) {
                             int mr = Math.min(MR, mb - ir), co = cOff + (i0 + ir) * ldc + j0 + jr;
                             if (mr == MR && nr == NR) {
-                                kernelToC(kb, all, ab + ir * kb, pb, bo, c, co, ldc, add);
+                                kernel(kb, all, ab + ir * kb, pb, bo, c, co, ldc, add);
                             } else {
-                                kernel(kb, all, ab + ir * kb, pb, bo, tile);
+                                kernel(kb, all, ab + ir * kb, pb, bo, tile, 0, NR, false);
                                 writeBack(tile, c, co, ldc, add, mr, nr);
                             }
                         }
@@ -286,12 +286,12 @@ final class GemmBlocked {
                         for (int ir = 0; ir < mb; ir += MR) {
                             int mr = Math.min(MR, mb - ir), co = cOff + (i0 + ir) * ldc + j0 + jr;
                             if (packed && mr == MR && nr == NR) {
-                                kernelToC(kb, pa, ir * kb, pb, bo, c, co, ldc, add);
+                                kernel(kb, pa, ir * kb, pb, bo, c, co, ldc, add);
                                 continue;
                             }
-                            if (packed) kernel(kb, pa, ir * kb, pb, bo, tile);
+                            if (packed) kernel(kb, pa, ir * kb, pb, bo, tile, 0, NR, false);
                             else if (ir < full) kernelInPlace(kb, a, ai + ir * ars, ars, acs, pb, bo, tile);
-                            else kernel(kb, pa, 0, pb, bo, tile);
+                            else kernel(kb, pa, 0, pb, bo, tile, 0, NR, false);
                             writeBack(tile, c, co, ldc, add, mr, nr);
                         }
                     }
@@ -381,48 +381,26 @@ final class GemmBlocked {
 
     /**
      * The MR × NR micro-kernel: x = Σ_p a(:, p) b(p, :) over a packed strip of A ((p, r) at ao + p·MR + r) and a
-     * packed strip of B, into {@code tile} (MR, NR); the caller's {@link #writeBack} then makes C ← x, or C ← C + x
-     * (for a partial tile, mr &lt; MR or nr &lt; NR, only its valid part), so edge elements round as interior ones do.
+     * packed strip of B, stored from the accumulators into the (MR, NR) block of {@code c} at {@code co} with row
+     * stride {@code ldc}: C ← x, or C ← x + C when {@code add}. A full tile of the product goes straight into C; a
+     * partial one (mr &lt; MR or nr &lt; NR) into the caller's {@code tile} (co 0, ldc NR, no add), whose valid part
+     * {@link #writeBack} then stores, so edge elements round as interior ones do. Straight into C saves the round trip
+     * through the tile, which cost as much as the loop on the short K of a thin 1 × 1 convolution (K = 16–32).
      *
-     * <p>Why four rows, and a tile and nothing else: C2 compiles this method anew in every run, and its register
+     * <p>Why four rows: C2 compiles this method anew in every run, and its register
      * allocation varies with the profile. A 6-row kernel (12 accumulators, 16 AVX2 registers) spilled accumulators
      * inside its loop in about half of the runs — 56–68 instructions and 4–8 stack accesses per step of p instead of
      * 44 and none, the whole run 1.3–3× slower (a MobileNetV2 fine-tuning step 280–330 ms or 400–660 ms; ResNet18
      * 1.1 s or 2.3 s; checked in the disassembly of each run) — and more often with the write-back to C inside the
      * method. Four rows leave registers to spare (8 accumulators, 2 of B, the broadcasts): in 8 of 8 runs a
-     * 28-instruction loop with no spill and, A's offsets now being a shift of p, no range check left in it. The
+     * 28-instruction loop with no spill and, A's offsets now being a shift of p, no range check left in it — and
+     * the same loop with the stores into C at the end (3 of 3 runs checked). The
      * AArch64 target has 32 vector registers; a 6- or 8-row kernel there is untried.
      */
-    static void kernel(int kb, float[] pa, int ao, float[] pb, int bo, float[] tile) {
+    static void kernel(int kb, float[] pa, int ao, float[] pb, int bo, float[] c, int co, int ldc, boolean add) {
         FloatVector x00 = FloatVector.zero(S), x01 = x00, x10 = x00, x11 = x00, x20 = x00, x21 = x00, x30 = x00, x31 = x00;
         // indices affine in p (ap = ao + 4p: a shift), so that the JIT hoists the range checks of A and B out of the loop
         for (int p = 0; p < kb; p++) {
-            int bp = bo + p * NR, ap = ao + p * MR;
-            FloatVector b0 = FloatVector.fromArray(S, pb, bp);
-            FloatVector b1 = FloatVector.fromArray(S, pb, bp + L);
-            FloatVector v = FloatVector.broadcast(S, pa[ap]);
-            x00 = v.fma(b0, x00); x01 = v.fma(b1, x01);
-            v = FloatVector.broadcast(S, pa[ap + 1]);
-            x10 = v.fma(b0, x10); x11 = v.fma(b1, x11);
-            v = FloatVector.broadcast(S, pa[ap + 2]);
-            x20 = v.fma(b0, x20); x21 = v.fma(b1, x21);
-            v = FloatVector.broadcast(S, pa[ap + 3]);
-            x30 = v.fma(b0, x30); x31 = v.fma(b1, x31);
-        }
-        x00.intoArray(tile, 0); x01.intoArray(tile, L);
-        x10.intoArray(tile, NR); x11.intoArray(tile, NR + L);
-        x20.intoArray(tile, 2 * NR); x21.intoArray(tile, 2 * NR + L);
-        x30.intoArray(tile, 3 * NR); x31.intoArray(tile, 3 * NR + L);
-    }
-
-    /**
-     * {@link #kernel} for a full MR × NR tile, stored from the accumulators straight into C (C ← x, or C ← x + C when
-     * {@code add}) — the bits of kernel + {@link #writeBack} without the round trip through the tile, which cost as much
-     * as the loop itself on the short K of a thin 1 × 1 convolution (K = 16–32).
-     */
-    static void kernelToC(int kb, float[] pa, int ao, float[] pb, int bo, float[] c, int co, int ldc, boolean add) {
-        FloatVector x00 = FloatVector.zero(S), x01 = x00, x10 = x00, x11 = x00, x20 = x00, x21 = x00, x30 = x00, x31 = x00;
-        for (int p = 0; p < kb; p++) {   // the loop of kernel, the same order of operations
             int bp = bo + p * NR, ap = ao + p * MR;
             FloatVector b0 = FloatVector.fromArray(S, pb, bp);
             FloatVector b1 = FloatVector.fromArray(S, pb, bp + L);
@@ -448,7 +426,7 @@ final class GemmBlocked {
         x30.intoArray(c, c3); x31.intoArray(c, c3 + L);
     }
 
-    /** {@link #kernel} reading a full strip of A in place through its strides (A(r, p) at ao + r·ars + p·acs). */
+    /** {@link #kernel} into the tile, reading a full strip of A in place through its strides (A(r, p) at ao + r·ars + p·acs). */
     static void kernelInPlace(int kb, float[] a, int ao, int ars, int acs, float[] pb, int bo, float[] tile) {
         FloatVector x00 = FloatVector.zero(S), x01 = x00, x10 = x00, x11 = x00, x20 = x00, x21 = x00, x30 = x00, x31 = x00;
         final int r0 = ao, r1 = ao + ars, r2 = r1 + ars, r3 = r2 + ars;

@@ -127,16 +127,18 @@ public final class BatchNorm2d extends Layer {
         if (usesBatchStats() || keeping()) {
             throw new IllegalStateException(name + ": BN fuses with its activation only on running statistics and off the backward path");
         }
+        fused = true;
         fusedCap = cap;
         try {
             task.start(x, y, null, true, false);
         } finally {
-            fusedCap = Float.NaN;
+            fused = false;
         }
     }
 
-    /** The cap of the activation fused into the current forward ({@link #forwardWithActivation}); NaN: none. */
-    private float fusedCap = Float.NaN;
+    /** Whether the current forward has the activation fused in ({@link #forwardWithActivation}), and its cap. */
+    private boolean fused;
+    private float fusedCap;
 
     /** Forward of channels [c0, c1): statistics (batch or running), the running update, normalization. */
     private void forwardChannels(Tensor x, Tensor y, boolean keep, int c0, int c1) {
@@ -164,7 +166,7 @@ public final class BatchNorm2d extends Layer {
                 if (keep && keepXhat) {
                     Elementwise.scaleShift(x.data, x.offset + o, xhat.data, xhat.offset + o, hw, is, -mean[ch] * is);
                     Elementwise.scaleShift(xhat.data, xhat.offset + o, y.data, y.offset + o, hw, g, bt);
-                } else if (fusedCap == fusedCap) {   // not NaN: the activation fused in
+                } else if (fused) {
                     Elementwise.scaleShiftClamp(x.data, x.offset + o, y.data, y.offset + o, hw, g * is, bt - mean[ch] * g * is, fusedCap);
                 } else {
                     Elementwise.scaleShift(x.data, x.offset + o, y.data, y.offset + o, hw, g * is, bt - mean[ch] * g * is);
@@ -240,7 +242,7 @@ public final class BatchNorm2d extends Layer {
             if (two) {
                 Elementwise.mulAdd(x.data, x.offset + o, ws, r0 + j0, ws, r1 + j0, xhat.data, xhat.offset + o, len);
                 Elementwise.mulAdd(xhat.data, xhat.offset + o, ws, r2 + j0, ws, r3 + j0, y.data, y.offset + o, len);
-            } else if (fusedCap == fusedCap) {   // not NaN: the activation fused in
+            } else if (fused) {
                 Elementwise.mulAddClamp(x.data, x.offset + o, ws, r0 + j0, ws, r1 + j0, y.data, y.offset + o, len, fusedCap);
             } else {
                 Elementwise.mulAdd(x.data, x.offset + o, ws, r0 + j0, ws, r1 + j0, y.data, y.offset + o, len);
