@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.lance4j.tensor.BudgetExceededException;
 import org.lance4j.tensor.Shape;
 import org.lance4j.tensor.ShapeMismatchException;
+import org.lance4j.testutil.Assert;
 import org.lance4j.testutil.Rnd;
 
 /** Planning: the backward path, what is kept, scratch reuse, budgets, fixed shapes, the spec format. */
@@ -80,15 +81,15 @@ class GraphTest {
                     String at = c.spec.name() + ", " + threads + " thread(s)";
                     assertEquals(c.fusedFineTuning, fused.fusedActivationsLastForward(), at);
                     assertEquals(0, plain.fusedActivationsLastForward(), at);
-                    assertArrayEquals(bits(plain.output().toArray()), bits(fused.output().toArray()), at);
+                    Assert.sameBits(plain.output().toArray(), fused.output().toArray(), at);
                     for (int i = 0; i < fused.trainable().size(); i++) {
-                        assertArrayEquals(bits(plain.gradOf(plain.trainable().get(i)).toArray()),
-                                bits(fused.gradOf(fused.trainable().get(i)).toArray()), at + ": " + fused.trainable().get(i).name());
+                        Assert.sameBits(plain.gradOf(plain.trainable().get(i)).toArray(), fused.gradOf(fused.trainable().get(i)).toArray(),
+                                at + ": " + fused.trainable().get(i).name());
                     }
                     fused.forwardInference();
                     plain.forwardInference();
                     assertEquals(c.fusedInference, fused.fusedActivationsLastForward(), at);
-                    assertArrayEquals(bits(plain.output().toArray()), bits(fused.output().toArray()), at + ", inference");
+                    Assert.sameBits(plain.output().toArray(), fused.output().toArray(), at + ", inference");
                     // batch statistics (BN not frozen): nothing fuses in training, everything in inference
                     Graph train = Graph.plan(Model.initialized(c.spec, 7), Graph.Config.train(4, TrainableRule.lastConvs(1)).withWorkers(w));
                     train.input().copyFrom(x, 0);
@@ -103,11 +104,6 @@ class GraphTest {
         assertEquals(6, checked);
     }
 
-    private static int[] bits(float[] v) {
-        int[] b = new int[v.length];
-        for (int i = 0; i < v.length; i++) b[i] = Float.floatToRawIntBits(v[i]);
-        return b;
-    }
 
     @Test
     void measuredPeakEqualsThePlanAndFitsTheBudget() {

@@ -178,24 +178,19 @@ class ElementwiseTest {
                 Elementwise.scaleShiftClamp(x, 1, y, 1, n, 1.7f, -0.4f, cap);
                 Elementwise.scaleShift(x, 1, t, 1, n, 1.7f, -0.4f);
                 Elementwise.clamp(t, 1, yr, 1, n, cap);
-                assertArrayEquals(bits(yr), bits(y), "scaleShiftClamp n=" + n + " cap=" + cap);
+                Assert.sameBits(yr, y, "scaleShiftClamp n=" + n + " cap=" + cap);
 
                 Arrays.fill(y, 7f);
                 Elementwise.mulAddClamp(x, 1, a, 2, b, 3, y, 1, n, cap);
                 Elementwise.mulAdd(x, 1, a, 2, b, 3, t, 1, n);
                 Elementwise.clamp(t, 1, yr, 1, n, cap);
-                assertArrayEquals(bits(yr), bits(y), "mulAddClamp n=" + n + " cap=" + cap);
+                Assert.sameBits(yr, y, "mulAddClamp n=" + n + " cap=" + cap);
             }
             cases++;
         }
         assertEquals(LENGTHS.length, cases);
     }
 
-    private static int[] bits(float[] v) {
-        int[] b = new int[v.length];
-        for (int i = 0; i < v.length; i++) b[i] = Float.floatToRawIntBits(v[i]);
-        return b;
-    }
 
     @Test
     void sgdVectorMatchesScalar() {

@@ -32,4 +32,12 @@ public final class Assert {
         if (expected.length != actual.length) fail(what + ": length " + actual.length + " != expected " + expected.length);
         return close(what, expected, 0, actual, 0, expected.length, atol, rtol);
     }
+
+    /** The same floats bit for bit (NaN payloads and the sign of zero included). */
+    public static void sameBits(float[] expected, float[] actual, String what) {
+        int[] e = new int[expected.length], a = new int[actual.length];
+        for (int i = 0; i < e.length; i++) e[i] = Float.floatToRawIntBits(expected[i]);
+        for (int i = 0; i < a.length; i++) a[i] = Float.floatToRawIntBits(actual[i]);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(e, a, what);
+    }
 }
