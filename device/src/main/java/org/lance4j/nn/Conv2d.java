@@ -303,16 +303,13 @@ public final class Conv2d extends Layer {
      */
     private void gatherCols(float[] x, int xOff, int n0, int cn, float[] ws, int cols, int one) {
         int ohw = oh * ow, l = cn * ohw, hw = h * wd;
+        if (direct) {   // the input planes are the columns
+            chunkCopy.start(ChunkCopyTask.GATHER, x, xOff + n0 * c * hw, c * hw, ws, cols, l, ckk, cn, ohw);
+            return;
+        }
         for (int j = 0; j < cn; j++) {
-            int xo = xOff + (n0 + j) * c * hw;
-            float[] src = x;
-            int so = xo;
-            if (!direct) {
-                columns.im2col(x, xo, ws, one);
-                src = ws;
-                so = one;
-            }
-            for (int r = 0; r < ckk; r++) System.arraycopy(src, so + r * ohw, ws, cols + r * l + j * ohw, ohw);
+            columns.im2col(x, xOff + (n0 + j) * c * hw, ws, one);
+            chunkCopy.start(ChunkCopyTask.GATHER, ws, one, 0, ws, cols + j * ohw, l, ckk, 1, ohw);
         }
     }
 
@@ -326,10 +323,7 @@ public final class Conv2d extends Layer {
             ctx.macs((long) outChannels * l * ckk);
             // W packed once for all chunks (the weights do not change within a forward)
             Gemm.nnReusingA(ctx.workers, n0 > 0, outChannels, l, ckk, w.data, w.offset, ckk, ws, cols, l, ws, stage, l, false);
-            for (int j = 0; j < cn; j++) {
-                int yo = y.offset + (n0 + j) * outChannels * ohw;
-                for (int o = 0; o < outChannels; o++) System.arraycopy(ws, stage + o * l + j * ohw, y.data, yo + o * ohw, ohw);
-            }
+            chunkCopy.start(ChunkCopyTask.SCATTER, y.data, y.offset + n0 * outChannels * ohw, outChannels * ohw, ws, stage, l, outChannels, cn, ohw);
         }
         if (b != null) {
             for (int n = 0; n < bsz; n++) {
@@ -348,10 +342,7 @@ public final class Conv2d extends Layer {
         int ohw = oh * ow, hw = h * wd, cols = ctx.workspace.offset, stage = cols + ckk * chunk * ohw, one = stage + outChannels * chunk * ohw;
         for (int n0 = 0; n0 < bsz; n0 += chunk) {
             int cn = Math.min(chunk, bsz - n0), l = cn * ohw;
-            for (int j = 0; j < cn; j++) {
-                int go = dy.offset + (n0 + j) * outChannels * ohw;
-                for (int o = 0; o < outChannels; o++) System.arraycopy(dy.data, go + o * ohw, ws, stage + o * l + j * ohw, ohw);
-            }
+            chunkCopy.start(ChunkCopyTask.GATHER, dy.data, dy.offset + n0 * outChannels * ohw, outChannels * ohw, ws, stage, l, outChannels, cn, ohw);
             if (weightGrad) {
                 // dW += stage · colsᵀ as an nn product on the transposed columns: the nt kernel's short dot
                 // products over L made full backprop's backward 2.8× slower on the demo's 7 × 7 conv
@@ -368,13 +359,12 @@ public final class Conv2d extends Layer {
             if (dx == null) continue;
             ctx.macs((long) ckk * l * outChannels);
             Gemm.tnReusingA(ctx.workers, n0 > 0, ckk, l, outChannels, w.data, w.offset, ckk, ws, stage, l, ws, cols, l, false);
-            for (int j = 0; j < cn; j++) {
-                int dxo = dx.offset + (n0 + j) * c * hw;
-                if (direct) {
-                    for (int r = 0; r < c; r++) Elementwise.axpy(1f, ws, cols + r * l + j * ohw, dx.data, dxo + r * hw, hw);
-                } else {
-                    for (int r = 0; r < ckk; r++) System.arraycopy(ws, cols + r * l + j * ohw, ws, one + r * ohw, ohw);
-                    columns.col2im(ws, one, dx.data, dxo);
+            if (direct) {   // the columns are the input planes' gradient
+                chunkCopy.start(ChunkCopyTask.SCATTER_ADD, dx.data, dx.offset + n0 * c * hw, c * hw, ws, cols, l, c, cn, hw);
+            } else {
+                for (int j = 0; j < cn; j++) {
+                    chunkCopy.start(ChunkCopyTask.SCATTER, ws, one, 0, ws, cols + j * ohw, l, ckk, 1, ohw);
+                    columns.col2im(ws, one, dx.data, dx.offset + (n0 + j) * c * hw);
                 }
             }
         }
@@ -873,6 +863,43 @@ public final class Conv2d extends Layer {
      * im2col and col2im of one image over blocks of whole channels: channel c owns rows c·K² .. (c+1)·K² − 1 of
      * the columns and plane c of the image, so blocks touch disjoint memory and the split never changes a result.
      */
+    /**
+     * The chunked path's moves between per-image planes and a chunk's rows (images side by side), split over threads
+     * by rows: {@link #GATHER} row r (at rowsOff + r·ld) ← plane r of each image j (at planesOff + j·imageStride + r·plane);
+     * {@link #SCATTER} the reverse; {@link #SCATTER_ADD} adds rows into the planes (a 1×1 convolution's input gradient).
+     * Each element is moved (or added once) the same way whatever the split, so results do not depend on it.
+     */
+    private final class ChunkCopyTask implements Workers.Task {
+        static final int GATHER = 0, SCATTER = 1, SCATTER_ADD = 2;
+        private float[] planes, rowsArr;
+        private int mode, planesOff, imageStride, rowsOff, ld, rows, images, plane;
+
+        void start(int mode, float[] planes, int planesOff, int imageStride, float[] rowsArr, int rowsOff, int ld, int rows, int images,
+                   int plane) {
+            this.mode = mode;
+            this.planes = planes; this.planesOff = planesOff; this.imageStride = imageStride;
+            this.rowsArr = rowsArr; this.rowsOff = rowsOff; this.ld = ld;
+            this.rows = rows; this.images = images; this.plane = plane;
+            ctx.parallel(this, (long) rows * images * plane);
+            this.planes = this.rowsArr = null;
+        }
+
+        @Override
+        public void run(int part, int parts) {
+            int r0 = (int) ((long) rows * part / parts), r1 = (int) ((long) rows * (part + 1) / parts);
+            for (int r = r0; r < r1; r++) {
+                for (int j = 0; j < images; j++) {
+                    int pl = planesOff + j * imageStride + r * plane, ro = rowsOff + r * ld + j * plane;
+                    if (mode == GATHER) System.arraycopy(planes, pl, rowsArr, ro, plane);
+                    else if (mode == SCATTER) System.arraycopy(rowsArr, ro, planes, pl, plane);
+                    else Elementwise.axpy(1f, rowsArr, ro, planes, pl, plane);
+                }
+            }
+        }
+    }
+
+    private final ChunkCopyTask chunkCopy = new ChunkCopyTask();
+
     private final class ColumnsTask implements Workers.Task {
         private float[] src, dst;
         private int srcOff, dstOff;

@@ -50,6 +50,19 @@ class NoAllocationTest {
         return b.build();
     }
 
+    /**
+     * Convolutions on 4 × 4 planes run chunk by chunk (8 images side by side): a 1×1 of 256 channels and a 3 × 3 of
+     * 256 → 64, large enough that the moves between image planes and the chunk's rows are split over threads.
+     */
+    static ModelSpec wideChunks() {
+        SpecBuilder b = new SpecBuilder("wide-chunks", 3, 8, 8);
+        String x = b.relu("r1", b.bn("bn1", b.conv("c1", ModelSpec.INPUT, 256, 3, 2, 1, 1, false)));
+        x = b.relu("r2", b.bn("bn2", b.conv("pw", x, 256, 1, 1, 0, 1, false)));
+        x = b.bn("bn3", b.conv("c3", x, 64, 3, 1, 1, 1, false));
+        b.linear("fc", b.flatten("flat", b.gap("gap", x)), 10, true);
+        return b.build();
+    }
+
     /** @param ch channels of the first convolutions (8: every GEMM small; 32: the large ones take the blocked, threaded path) */
     static ModelSpec everyLayer(int ch) {
         SpecBuilder b = new SpecBuilder("alloc-net", 3, 20, 20);
@@ -124,6 +137,8 @@ class NoAllocationTest {
                         "small planes, channels-last depthwise, " + w, g -> null);
                 assertStepAllocatesNothing(largePlanes(), Graph.Config.train(8, TrainableRule.all()).withWorkers(w),
                         "large planes, per-plane depthwise, " + w, g -> null);
+                assertStepAllocatesNothing(wideChunks(), Graph.Config.train(8, TrainableRule.all()).withWorkers(w),
+                        "4 × 4 planes, chunked convolutions, " + w, g -> null);
             }
         }
     }

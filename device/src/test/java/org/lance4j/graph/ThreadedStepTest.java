@@ -32,6 +32,11 @@ class ThreadedStepTest {
         check(NoAllocationTest.largePlanes(), 20);
     }
 
+    @Test
+    void chunkedConvolutionsOnOneTwoAndThreeThreadsGiveIdenticalBits() {
+        check(NoAllocationTest.wideChunks(), 8);
+    }
+
     private static void check(ModelSpec spec, int size) {
         Rnd r = new Rnd(21);
         float[] images = r.uniform(8 * 3 * size * size);
