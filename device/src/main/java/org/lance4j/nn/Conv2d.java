@@ -860,10 +860,6 @@ public final class Conv2d extends Layer {
     }
 
     /**
-     * im2col and col2im of one image over blocks of whole channels: channel c owns rows c·K² .. (c+1)·K² − 1 of
-     * the columns and plane c of the image, so blocks touch disjoint memory and the split never changes a result.
-     */
-    /**
      * The chunked path's moves between per-image planes and a chunk's rows (images side by side), split over threads
      * by rows: {@link #GATHER} row r (at rowsOff + r·ld) ← plane r of each image j (at planesOff + j·imageStride + r·plane);
      * {@link #SCATTER} the reverse; {@link #SCATTER_ADD} adds rows into the planes (a 1×1 convolution's input gradient).
@@ -900,6 +896,10 @@ public final class Conv2d extends Layer {
 
     private final ChunkCopyTask chunkCopy = new ChunkCopyTask();
 
+    /**
+     * im2col and col2im of one image over blocks of whole channels: channel c owns rows c·K² .. (c+1)·K² − 1 of
+     * the columns and plane c of the image, so blocks touch disjoint memory and the split never changes a result.
+     */
     private final class ColumnsTask implements Workers.Task {
         private float[] src, dst;
         private int srcOff, dstOff;
