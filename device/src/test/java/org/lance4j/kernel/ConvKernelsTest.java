@@ -159,7 +159,7 @@ class ConvKernelsTest {
     void depthwiseChannelsLastMatchesScalar() {
         Rnd r = new Rnd(5);
         int cases = 0;
-        for (int c : new int[] {1, 3, 8, 13, 33}) {
+        for (int c : new int[] {1, 3, 8, 13, 33, 45}) {   // 45: four-block steps, a single block and a scalar tail at 256 bits
             for (int h : new int[] {1, 2, 4, 7}) {
                 for (int w : new int[] {1, 3, 8, 9}) {
                     for (int k : new int[] {1, 3, 5}) {
@@ -201,7 +201,7 @@ class ConvKernelsTest {
                 }
             }
         }
-        assertEquals(620, cases, "number of channels-last depthwise shapes checked");
+        assertEquals(744, cases, "number of channels-last depthwise shapes checked");
     }
 
     /** im2col + GEMM and the depthwise kernel against the definition of convolution, in double. */
