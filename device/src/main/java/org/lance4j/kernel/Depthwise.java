@@ -403,7 +403,26 @@ public final class Depthwise {
                     int ox0 = Math.max(0, ceilDiv(p - j, s)), ox1 = Math.min(ow, ceilDiv(w + p - j, s));
                     int t = acc + (i * k + j) * c;
                     int outs = Math.max(0, oy1 - oy0) * Math.max(0, ox1 - ox0);
-                    for (int c0 = 0; c0 < cv; c0 += L) {
+                    int c0 = 0;
+                    for (; c0 + 4 * L <= cv; c0 += 4 * L) {   // four independent chains (see forward), each in output order
+                        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+                        for (int q = 0, oy = oy0, ox = ox0; q < outs; q++) {
+                            int gi = dyt + (oy * ow + ox) * c + c0, xi = xt + ((oy * s + i - p) * w + ox * s + j - p) * c + c0;
+                            a0 = FloatVector.fromArray(S, ws, gi).fma(FloatVector.fromArray(S, ws, xi), a0);
+                            a1 = FloatVector.fromArray(S, ws, gi + L).fma(FloatVector.fromArray(S, ws, xi + L), a1);
+                            a2 = FloatVector.fromArray(S, ws, gi + 2 * L).fma(FloatVector.fromArray(S, ws, xi + 2 * L), a2);
+                            a3 = FloatVector.fromArray(S, ws, gi + 3 * L).fma(FloatVector.fromArray(S, ws, xi + 3 * L), a3);
+                            if (++ox == ox1) {
+                                ox = ox0;
+                                oy++;
+                            }
+                        }
+                        a0.intoArray(ws, t + c0);
+                        a1.intoArray(ws, t + c0 + L);
+                        a2.intoArray(ws, t + c0 + 2 * L);
+                        a3.intoArray(ws, t + c0 + 3 * L);
+                    }
+                    for (; c0 < cv; c0 += L) {
                         FloatVector a = FloatVector.zero(S);   // one flat loop over the outputs (see forward)
                         for (int q = 0, oy = oy0, ox = ox0; q < outs; q++) {
                             a = FloatVector.fromArray(S, ws, dyt + (oy * ow + ox) * c + c0)
