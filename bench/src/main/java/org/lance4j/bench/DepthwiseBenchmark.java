@@ -27,7 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseSerialGC",
-        "-XX:CompileCommand=quiet", "-XX:CompileCommand=inline,org.lance4j.kernel.Vec::sumLanes"})
+        "-XX:CompileCommand=quiet", "-XX:CompileCommand=inline,org.lance4j.kernel.Vec::sumLanes",
+        "-XX:CompileCommand=dontinline,org.lance4j.kernel.Gemm::dot"})
 public class DepthwiseBenchmark {
     /** "C×H×W/stride": MobileNetV2 at 32 px, early (large planes) to late (small planes). */
     @Param({"96x32x32/1", "144x16x16/2", "384x4x4/1", "960x2x2/1"})

@@ -29,7 +29,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseSerialGC",
-        "-XX:CompileCommand=quiet", "-XX:CompileCommand=inline,org.lance4j.kernel.Vec::sumLanes"})
+        "-XX:CompileCommand=quiet", "-XX:CompileCommand=inline,org.lance4j.kernel.Vec::sumLanes",
+        "-XX:CompileCommand=dontinline,org.lance4j.kernel.Gemm::dot"})
 public class GemmBenchmark {
     @Param({"64x1024x576", "128x256x1152", "512x64x4608", "144x24x1024", "32x1024x27"})
     public String shape;

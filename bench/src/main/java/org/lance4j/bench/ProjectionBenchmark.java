@@ -25,7 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseSerialGC",
-        "-XX:CompileCommand=quiet", "-XX:CompileCommand=inline,org.lance4j.kernel.Vec::sumLanes"})
+        "-XX:CompileCommand=quiet", "-XX:CompileCommand=inline,org.lance4j.kernel.Vec::sumLanes",
+        "-XX:CompileCommand=dontinline,org.lance4j.kernel.Gemm::dot"})
 public class ProjectionBenchmark {
     /** "C×H×W/rC×rH×rW". */
     @Param({"256x4x4/24x3x3", "128x8x8/16x5x5", "512x2x2/8x2x2"})

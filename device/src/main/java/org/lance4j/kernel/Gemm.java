@@ -382,7 +382,15 @@ public final class Gemm {
         }
     }
 
-    /** Σ x[xOff+p]·y[yOff+p] for p < n, vectorized with a scalar tail. */
+    /**
+     * Σ x[xOff+p]·y[yOff+p] for p < n, vectorized with a scalar tail. Every JVM we start keeps it out of line
+     * ({@code -XX:CompileCommand=dontinline,org.lance4j.kernel.Gemm::dot}, in the launcher, the tests' argLine and the
+     * JMH forks): inlined into {@link #ntVector}'s edge loops — an odd row or a last 1–3 columns, which HOSVD's ranks
+     * change from step to step — C2 left its load and FMA as calls into the Vector API's generic code, which boxes
+     * every vector (JFR allocation events at this method's FMA): HOSVD on two layers allocated 38,400 bytes per step
+     * for as long as we ran it. Compiled on its own it is fully intrinsified; a call per dot product costs little next
+     * to the products themselves (these are edge loops). An application embedding the engine should pass the flag too.
+     */
     static float dot(float[] x, int xOff, float[] y, int yOff, int n) {
         final int l = S.length();
         final int n1 = n - n % l;
