@@ -167,6 +167,16 @@ public final class Graph {
      */
     private final boolean[] fusesActivation;
     private int fusedLastForward;
+    /**
+     * Per node: a 1×1 or depthwise convolution without bias ({@link Conv2d#canFuseEpilogue}) whose output only a
+     * {@link #fusesActivation} BN reads, and whose input's storage the activation's output does not share. When that
+     * pair fuses in a forward and nothing observes the BN's input, the three run as one: the convolution applies the BN's
+     * running affine map and the activation to each image's output while it is in cache and writes the activation's
+     * output ({@link Conv2d#forwardWithEpilogue}) — the BN's and the activation's passes over memory disappear; the
+     * same bits. Null where none; else the BN's (scale, shift), filled per forward.
+     */
+    private final float[][][] fusesConv;
+    private int fusedConvsLastForward;
 
     private Graph(Model model, Config cfg) {
         this.model = model;
@@ -295,6 +305,15 @@ public final class Graph {
         for (int i = 0; i + 1 < n; i++) {
             fusesActivation[i] = layers[i] instanceof BatchNorm2d && layers[i + 1] instanceof Activation
                     && inputs[i + 1].length == 1 && inputs[i + 1][0] == i + 1 && consumers[i + 1] == 1;
+        }
+        fusesConv = new float[n][][];
+        for (int i = 0; i + 2 < n; i++) {
+            if (layers[i] instanceof Conv2d conv && conv.canFuseEpilogue() && fusesActivation[i + 1]
+                    && inputs[i + 1].length == 1 && inputs[i + 1][0] == i + 1 && consumers[i + 1] == 1
+                    && !overlap(values[inputs[i][0]], values[i + 3])) {
+                int ch = ((BatchNorm2d) layers[i + 1]).channels();
+                fusesConv[i] = new float[][] {new float[ch], new float[ch]};
+            }
         }
 
         // which gradient buffers each node zeroes before its backward (it is their first writer)
@@ -457,9 +476,18 @@ public final class Graph {
     }
 
     private void runForward() {
-        int fused = 0;
+        int fused = 0, fusedConvs = 0;
         for (int i = 0; i < layers.length; i++) {
             if (observers != null && observers[i] != null) observers[i].accept(xs[i][0]);
+            if (fusesConv[i] != null && fusesNow(i + 1) && (observers == null || observers[i + 1] == null)) {
+                float[] scale = fusesConv[i][0], shift = fusesConv[i][1];
+                ((BatchNorm2d) layers[i + 1]).runningAffine(scale, shift);
+                ((Conv2d) layers[i]).forwardWithEpilogue(values[i + 3], xs[i], scale, shift, ((Activation) layers[i + 2]).cap());
+                i += 2;   // the BN's and the activation's forwards are done
+                fused++;
+                fusedConvs++;
+                continue;
+            }
             if (fusesActivation[i] && fusesNow(i)) {
                 ((BatchNorm2d) layers[i]).forwardWithActivation(values[i + 2], xs[i][0], ((Activation) layers[i + 1]).cap());
                 i++;   // the activation's forward is done
@@ -469,6 +497,12 @@ public final class Graph {
             layers[i].forward(values[i + 1], xs[i]);
         }
         fusedLastForward = fused;
+        fusedConvsLastForward = fusedConvs;
+    }
+
+    /** Whether two tensors share storage. */
+    private static boolean overlap(Tensor a, Tensor b) {
+        return a.data == b.data && a.offset < b.offset + b.shape.size() && b.offset < a.offset + a.shape.size();
     }
 
     /** Whether BN node i and its activation run as one pass in this forward (see {@link #fusesActivation}). */
@@ -477,9 +511,14 @@ public final class Graph {
                 && (observers == null || observers[i + 1] == null);
     }
 
-    /** BN + activation pairs the last forward ran as one pass each (for tests and reports). */
+    /** BN + activation pairs the last forward ran as one pass each (for tests and reports), those in a convolution's epilogue included. */
     public int fusedActivationsLastForward() {
         return fusedLastForward;
+    }
+
+    /** Convolution + BN + activation triples the last forward ran as one ({@link #fusesConv}; for tests and reports). */
+    public int fusedConvolutionsLastForward() {
+        return fusedConvsLastForward;
     }
 
     /**

@@ -66,7 +66,11 @@ public final class Elementwise {
         for (; i < n; i++) x[off + i] *= alpha;
     }
 
-    /** y = a · x + b (BN normalize and affine). */
+    /**
+     * y = a · x + b (BN normalize and affine), fused (one rounding) in the lanes and the tail alike, so an element's
+     * value does not depend on where it falls in a call — nor on whether BN ran plane by plane or channel-major
+     * ({@link #mulAdd}), or in a convolution's epilogue ({@link #rowsScaleShiftClamp}).
+     */
     public static void scaleShift(float[] x, int xOff, float[] y, int yOff, int n, float a, float b) {
         int i = 0;
         if (Vec.ENABLED) {
@@ -74,12 +78,12 @@ public final class Elementwise {
             int nv = n - n % S.length();
             for (; i < nv; i += S.length()) FloatVector.fromArray(S, x, xOff + i).fma(va, vb).intoArray(y, yOff + i);
         }
-        for (; i < n; i++) y[yOff + i] = a * x[xOff + i] + b;
+        for (; i < n; i++) y[yOff + i] = Math.fma(a, x[xOff + i], b);
     }
 
     /**
      * y = clamp(a · x + b, 0, cap): an eval-mode BN and the ReLU (cap = +∞) or ReLU6 after it in one pass — the bits of
-     * {@link #scaleShift} followed by {@link #clamp} (fused in the lanes, not in the tail, as scaleShift rounds).
+     * {@link #scaleShift} followed by {@link #clamp}. x and y may be the same range.
      */
     public static void scaleShiftClamp(float[] x, int xOff, float[] y, int yOff, int n, float a, float b, float cap) {
         int i = 0;
@@ -90,8 +94,32 @@ public final class Elementwise {
             for (; i < nv; i += S.length()) FloatVector.fromArray(S, x, xOff + i).fma(va, vb).max(zero).min(vcap).intoArray(y, yOff + i);
         }
         for (; i < n; i++) {
-            float v = a * x[xOff + i] + b;
+            float v = Math.fma(a, x[xOff + i], b);
             y[yOff + i] = v <= 0f ? 0f : Math.min(v, cap);
+        }
+    }
+
+    /**
+     * Row r of the (rows, cols) block of c at off (row stride ld) ← clamp(scale[s + r] · row + shift[s + r], 0, cap), in
+     * place: a frozen BN and its activation applied to a convolution's output (one output channel per row) while it is
+     * still in cache — the bits of {@link #scaleShiftClamp} on each row.
+     */
+    public static void rowsScaleShiftClamp(float[] c, int off, int rows, int cols, int ld, float[] scale, float[] shift, int s, float cap) {
+        if (Vec.ENABLED && cols >= S.length()) {
+            for (int r = 0; r < rows; r++) {
+                int o = off + r * ld;
+                scaleShiftClamp(c, o, c, o, cols, scale[s + r], shift[s + r], cap);
+            }
+            return;
+        }
+        // rows shorter than a vector (2 × 2 and 1 × 1 planes): one scalar loop, not a call per row — each element
+        // as scaleShiftClamp's tail computes it
+        for (int r = 0; r < rows; r++) {
+            float a = scale[s + r], b = shift[s + r];
+            for (int i = off + r * ld, e = i + cols; i < e; i++) {
+                float v = Math.fma(a, c[i], b);
+                c[i] = v <= 0f ? 0f : Math.min(v, cap);
+            }
         }
     }
 

@@ -135,13 +135,27 @@ public final class Gemm {
      */
     public static void nnBatch(Workers w, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, int bStride,
                                float[] c, int cOff, int ldc, int cStride, int count, boolean acc) {
+        nnBatch(w, m, n, k, a, aOff, lda, b, bOff, ldb, bStride, c, cOff, ldc, cStride, count, acc, null, null, 0, 0f);
+    }
+
+    /**
+     * {@link #nnBatch} followed, when {@code scale} is non-null, by row r of each C_i ← clamp(scale[s + r] · row +
+     * shift[s + r], 0, cap) ({@link Elementwise#rowsScaleShiftClamp}): a frozen BN and the activation after a 1×1
+     * convolution, applied to each image's output right after its product, on the thread that computed it.
+     */
+    public static void nnBatch(Workers w, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, int bStride,
+                               float[] c, int cOff, int ldc, int cStride, int count, boolean acc,
+                               float[] scale, float[] shift, int s, float cap) {
         if (!Vec.ENABLED || !blocked(m, n, k)) {
-            for (int i = 0; i < count; i++) nn(w, m, n, k, a, aOff, lda, b, bOff + i * bStride, ldb, c, cOff + i * cStride, ldc, acc);
+            for (int i = 0; i < count; i++) {
+                nn(w, m, n, k, a, aOff, lda, b, bOff + i * bStride, ldb, c, cOff + i * cStride, ldc, acc);
+                if (scale != null) Elementwise.rowsScaleShiftClamp(c, cOff + i * cStride, m, n, ldc, scale, shift, s, cap);
+            }
             return;
         }
         Trace t = trace;
         if (t != null) for (int i = 0; i < count; i++) t.call('n', 'n', m, n, k, acc);
-        GemmBlocked.runBatch(w, m, n, k, a, aOff, lda, 1, b, bOff, bStride, ldb, 1, c, cOff, cStride, ldc, acc, count);
+        GemmBlocked.runBatch(w, m, n, k, a, aOff, lda, 1, b, bOff, bStride, ldb, 1, c, cOff, cStride, ldc, acc, count, scale, shift, s, cap);
     }
 
     /** C_i (+)= A(K,M)ᵀ · B_i(K,N) for i &lt; count ({@link #nnBatch} with A transposed: a 1×1 convolution's input gradients). */

@@ -57,6 +57,9 @@ final class GemmBlocked {
         boolean acc;
         int count, bStride, cStride;   // a batch call: count > 0
         float[] packed;                // A packed whole by the caller (split by columns): non-null
+        float[] postScale, postShift;  // a batch's epilogue (rows of each C_i, see batch): non-null
+        int postOff;
+        float postCap;
 
         /**
          * Runs this job on {@code w}'s threads, then resets it — no references kept to the caller's arrays, and
@@ -66,7 +69,7 @@ final class GemmBlocked {
             try {
                 w.run(this);
             } finally {
-                a = b = c = packed = null;
+                a = b = c = packed = postScale = postShift = null;
                 count = 0;
                 sumCount = 1;
                 aStride = bStride = cStride = 0;
@@ -94,7 +97,8 @@ final class GemmBlocked {
             }
             if (count > 0) {   // a batch: whole products per thread
                 int i0 = (int) ((long) count * part / parts), i1 = (int) ((long) count * (part + 1) / parts);
-                if (i1 > i0) batch(m, n, k, a, aOff, ars, acs, b, bOff + i0 * bStride, bStride, brs, bcs, c, cOff + i0 * cStride, cStride, ldc, acc, i1 - i0);
+                if (i1 > i0) batch(m, n, k, a, aOff, ars, acs, b, bOff + i0 * bStride, bStride, brs, bcs, c, cOff + i0 * cStride, cStride, ldc, acc, i1 - i0,
+                        postScale, postShift, postOff, postCap);
                 return;
             }
             int tilesN = (n + NR - 1) / NR, tilesM = (m + MR - 1) / MR;
@@ -157,24 +161,41 @@ final class GemmBlocked {
      */
     static void runBatch(Workers w, int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int bStride,
                          int brs, int bcs, float[] c, int cOff, int cStride, int ldc, boolean acc, int count) {
+        runBatch(w, m, n, k, a, aOff, ars, acs, b, bOff, bStride, brs, bcs, c, cOff, cStride, ldc, acc, count, null, null, 0, 0f);
+    }
+
+    /**
+     * {@link #runBatch} with an epilogue when {@code postScale} is non-null: right after each product, on the thread that
+     * computed it and while it is in cache, row r of C_i ← clamp(postScale[postOff + r] · row + postShift[postOff + r], 0,
+     * postCap) ({@link Elementwise#rowsScaleShiftClamp}) — a frozen BN and its activation after a 1×1 convolution.
+     */
+    static void runBatch(Workers w, int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int bStride,
+                         int brs, int bcs, float[] c, int cOff, int cStride, int ldc, boolean acc, int count,
+                         float[] postScale, float[] postShift, int postOff, float postCap) {
         if (w == null || w.threads() == 1 || count == 1) {
-            batch(m, n, k, a, aOff, ars, acs, b, bOff, bStride, brs, bcs, c, cOff, cStride, ldc, acc, count);
+            batch(m, n, k, a, aOff, ars, acs, b, bOff, bStride, brs, bcs, c, cOff, cStride, ldc, acc, count, postScale, postShift, postOff, postCap);
             return;
         }
         Job j = w.gemm;
         j.set(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, acc);
         j.count = count; j.bStride = bStride; j.cStride = cStride;
+        j.postScale = postScale; j.postShift = postShift; j.postOff = postOff; j.postCap = postCap;
         j.runOn(w);
     }
 
-    /** One thread's batch: A packed whole (slice by slice, block by block, as {@link #packA} lays them out), then each product. */
+    /**
+     * One thread's batch: A packed whole (slice by slice, block by block, as {@link #packA} lays them out), then each
+     * product, followed by the epilogue on it when {@code postScale} is non-null (see {@link #runBatch}).
+     */
     static void batch(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int bStride, int brs, int bcs,
-                      float[] c, int cOff, int cStride, int ldc, boolean acc, int count) {
+                      float[] c, int cOff, int cStride, int ldc, boolean acc, int count,
+                      float[] postScale, float[] postShift, int postOff, float postCap) {
         Buffers buf = BUFFERS.get();
         buf.allOwner = null;   // overwritten below: not reusable by a later runReusingA
         float[] all = packWhole(buf, a, aOff, ars, acs, m, k);
         for (int q = 0; q < count; q++) {
             productPacked(m, n, k, all, b, bOff + q * bStride, brs, bcs, c, cOff + q * cStride, ldc, acc);
+            if (postScale != null) Elementwise.rowsScaleShiftClamp(c, cOff + q * cStride, m, n, ldc, postScale, postShift, postOff, postCap);
         }
     }
 

@@ -136,6 +136,28 @@ public final class BatchNorm2d extends Layer {
         }
     }
 
+    /** Channels: the length of {@link #runningAffine}'s arrays. */
+    public int channels() {
+        return c;
+    }
+
+    /**
+     * scale[ch], shift[ch] ← this layer's forward on running statistics as an affine map y = scale · x + shift, with the
+     * very coefficients its forward uses ({@link #usesRunningStats} must hold): what a convolution before it applies in
+     * its epilogue ({@link Conv2d#forwardWithEpilogue}) when the graph fuses the two and the activation after them.
+     */
+    public void runningAffine(float[] scale, float[] shift) {
+        if (usesBatchStats()) throw new IllegalStateException(name + ": batch statistics are not an affine map known before the forward");
+        runningStats(0, c);
+        for (int ch = 0; ch < c; ch++) {
+            float is = (float) (1.0 / Math.sqrt(var[ch] + eps));
+            float g = gamma != null ? gamma.data[gamma.offset + ch] : 1f;
+            float bt = beta != null ? beta.data[beta.offset + ch] : 0f;
+            scale[ch] = g * is;
+            shift[ch] = bt - mean[ch] * g * is;
+        }
+    }
+
     /** Whether the current forward has the activation fused in ({@link #forwardWithActivation}), and its cap. */
     private boolean fused;
     private float fusedCap;

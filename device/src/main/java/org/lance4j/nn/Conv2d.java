@@ -370,6 +370,40 @@ public final class Conv2d extends Layer {
         }
     }
 
+    /**
+     * Whether this convolution can apply a frozen BN and its activation to its output itself
+     * ({@link #forwardWithEpilogue}): a 1×1 convolution on planes of whole images or a depthwise one, without bias.
+     */
+    public boolean canFuseEpilogue() {
+        return b == null && (depthwise || (chunk == 1 && direct && groups == 1));
+    }
+
+    /** The epilogue of the current forward (null: none): per output channel, y ← clamp(scale · y + shift, 0, cap). */
+    private float[] epScale, epShift;
+    private float epCap;
+
+    /**
+     * y = clamp(scale · conv(x) + shift, 0, cap) per output channel: this convolution, a BN on running statistics after it
+     * (scale, shift its per-channel affine map) and the ReLU (cap = +∞) or ReLU6 after that, with the BN and the activation
+     * applied to each image's output right after it is computed, on the thread that computed it, while it is in cache —
+     * the bits of the three forwards one after the other ({@link Elementwise#scaleShiftClamp} on each plane, as BN's
+     * fused forward does). Only where {@link #canFuseEpilogue} and off the backward path (the graph fuses a frozen
+     * prefix's conv + BN + activation triples).
+     */
+    public void forwardWithEpilogue(Tensor y, Tensor[] xs, float[] scale, float[] shift, float cap) {
+        if (!canFuseEpilogue() || keeping()) {
+            throw new IllegalStateException(name + ": a BN and activation fuse into a 1×1 or depthwise convolution without bias, off the backward path");
+        }
+        epScale = scale;
+        epShift = shift;
+        epCap = cap;
+        try {
+            forward(y, xs);
+        } finally {
+            epScale = epShift = null;
+        }
+    }
+
     @Override
     public void forward(Tensor y, Tensor[] xs) {
         Tensor x = xs[0];
@@ -379,7 +413,8 @@ public final class Conv2d extends Layer {
         boolean batched = chunk == 1 && direct && groups == 1;   // 1×1: W against every image, W packed once
         if (batched) {
             ctx.macs((long) bsz * outChannels * hw * c);
-            Gemm.nnBatch(ctx.workers, outChannels, hw, c, wdata, w.offset, c, xd, x.offset, hw, c * hw, yd, y.offset, hw, outChannels * hw, bsz, false);
+            Gemm.nnBatch(ctx.workers, outChannels, hw, c, wdata, w.offset, c, xd, x.offset, hw, c * hw, yd, y.offset, hw, outChannels * hw, bsz, false,
+                    epScale, epShift, 0, epCap);
         }
         if (depthwise) {   // every image in one split call (blocks of channels)
             ctx.macs((long) bsz * c * ohw * k * k);
@@ -821,6 +856,7 @@ public final class Conv2d extends Layer {
             if (y != null) {
                 Depthwise.forwardChannelsLast(xd, xo, cb, h, wd, w.data, w.offset + c0 * kk, k, stride, pad,
                         y.data, y.offset + (n * c + c0) * ohw, ctx.workspace.data, wsOff);
+                if (epScale != null) Elementwise.rowsScaleShiftClamp(y.data, y.offset + (n * c + c0) * ohw, cb, ohw, ohw, epScale, epShift, c0, epCap);
             } else {
                 Depthwise.backwardChannelsLast(xd, xo, dy.data, dy.offset + (n * c + c0) * ohw, cb, h, wd, w.data, w.offset + c0 * kk,
                         k, stride, pad, dwt == null ? null : dwt.data, dwt == null ? 0 : dwt.offset + c0 * kk,
@@ -835,7 +871,9 @@ public final class Conv2d extends Layer {
             for (int ch = c0; ch < c1; ch++) {
                 int xo = x == null ? 0 : x.offset + (n * c + ch) * hw;
                 if (y != null) {
-                    Depthwise.forward(x.data, xo, h, wd, w.data, w.offset + ch * kk, k, stride, pad, y.data, y.offset + (n * c + ch) * ohw, ws, wo);
+                    int yo = y.offset + (n * c + ch) * ohw;
+                    Depthwise.forward(x.data, xo, h, wd, w.data, w.offset + ch * kk, k, stride, pad, y.data, yo, ws, wo);
+                    if (epScale != null) Elementwise.scaleShiftClamp(y.data, yo, y.data, yo, ohw, epScale[ch], epShift[ch], epCap);
                     continue;
                 }
                 int go = dy.offset + (n * c + ch) * ohw;

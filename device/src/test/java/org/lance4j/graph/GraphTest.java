@@ -105,6 +105,87 @@ class GraphTest {
     }
 
 
+    /**
+     * A frozen prefix of 1×1 and depthwise convolutions, each followed by a BN and a ReLU/ReLU6: 1×1 on 12 × 12 planes
+     * (one GEMM per image), depthwise on 12 × 12 (plane kernels), 6 × 6 and 3 × 3 (channels-last), 2 × 2 (rows shorter than
+     * a vector).
+     */
+    static ModelSpec epilogues() {
+        SpecBuilder b = new SpecBuilder("epilogues", 3, 12, 12);
+        String x0 = b.relu6("r0", b.bn("bn0", b.conv("c0", ModelSpec.INPUT, 16, 3, 1, 1, 1, false)));
+        String x1 = b.relu6("r1", b.bn("bn1", b.conv("pw1", x0, 16, 1, 1, 0, 1, false)));
+        String x2 = b.relu("r2", b.bn("bn2", b.conv("dw1", b.add("a1", x0, x1), 16, 3, 1, 1, 16, false)));
+        String x3 = b.relu6("r3", b.bn("bn3", b.conv("dw2", b.add("a2", x1, x2), 16, 3, 2, 1, 16, false)));
+        String x4 = b.relu6("r4", b.bn("bn4", b.conv("dw3", x3, 16, 3, 2, 1, 16, false)));
+        String x5 = b.relu6("r5", b.bn("bn5", b.conv("dw4", b.add("a3", x4, b.conv("dw5", x4, 16, 1, 1, 0, 16, false)), 16, 3, 2, 1, 16, false)));
+        String y = b.bn("bn6", b.conv("pw2", x5, 8, 1, 1, 0, 1, false));
+        b.linear("fc", b.flatten("flat", b.gap("gap", y)), 10, true);
+        return b.build();
+    }
+
+    /**
+     * Conv + BN + activation triples off the backward path run as one: the convolution applies the BN's running affine
+     * map and the activation to each image's output — the bits of the three layers one after the other (against the
+     * same graph with the BNs' inputs observed, which keeps each convolution apart but still fuses BN and activation,
+     * and with the activations' inputs observed, which fuses nothing), one and two threads, fine-tuning and inference.
+     * With every buffer its own memory all five triples fuse; with buffers placed by lifetime, a triple whose activation
+     * output shares its convolution's input storage stays apart (the convolution would overwrite what it still reads).
+     */
+    @Test
+    void convolutionBnAndActivationRunAsOneOffTheBackwardPathWithTheSameBits() {
+        List<String> bns = List.of("bn0", "bn1", "bn2", "bn3", "bn4", "bn5"), acts = List.of("r0", "r1", "r2", "r3", "r4", "r5");
+        for (int run = 0; run < 4; run++) {
+            int threads = 1 + run % 2;
+            boolean reuse = run >= 2;
+            try (org.lance4j.kernel.Workers w = new org.lance4j.kernel.Workers(threads)) {
+                Graph.Config ft = Graph.Config.train(4, TrainableRule.lastConvs(1)).withFrozenBatchNorm().withWorkers(w);
+                if (!reuse) ft = ft.withoutScratchReuse();
+                Graph fused = Graph.plan(Model.initialized(epilogues(), 5), ft);
+                Graph apart = Graph.plan(Model.initialized(epilogues(), 5), ft);
+                Graph plain = Graph.plan(Model.initialized(epilogues(), 5), ft);
+                for (String n : bns) apart.observeInput(n, t -> { });
+                for (String n : acts) plain.observeInput(n, t -> { });
+                for (Graph g : List.of(fused, apart, plain)) {   // running statistics away from 0 and 1: BN scales by up to 4.5
+                    for (org.lance4j.graph.Param p : g.model().params()) {
+                        if (p.name().endsWith("running_mean") || p.name().endsWith("running_var")) {
+                            float[] v = new Rnd(p.name().length()).uniform(p.value().size());
+                            for (int i = 0; i < v.length; i++) v[i] = p.name().endsWith("running_var") ? 0.05f + v[i] * v[i] : 0.3f * v[i];
+                            p.value().copyFrom(v, 0);
+                        }
+                    }
+                }
+                float[] x = new Rnd(3).uniform(fused.input().size());
+                for (int i = 0; i < x.length; i++) x[i] *= 8f;   // large enough that ReLU6 caps values
+                int[] y = {1, 2, 3, 4};
+                for (Graph g : List.of(fused, apart, plain)) {
+                    g.input().copyFrom(x, 0);
+                    g.zeroGrads();
+                    g.forwardTraining();
+                    g.lossAndGrad(y, 0);
+                    g.backward();
+                }
+                String at = threads + " thread(s), scratch " + (reuse ? "reused" : "not reused");
+                // pw1, dw1 .. dw4 (c0 is a 3 × 3; pw2 trains); by lifetime, at least one shares storage (see the javadoc)
+                int convs = fused.fusedConvolutionsLastForward();
+                if (reuse) assertTrue(convs >= 1 && convs < 5, at + ": " + convs);
+                else assertEquals(5, convs, at);
+                assertEquals(6, fused.fusedActivationsLastForward(), at);
+                assertEquals(0, apart.fusedConvolutionsLastForward(), at);
+                assertEquals(6, apart.fusedActivationsLastForward(), at);
+                assertEquals(0, plain.fusedActivationsLastForward(), at);
+                Assert.sameBits(plain.output().toArray(), fused.output().toArray(), at);
+                Assert.sameBits(plain.output().toArray(), apart.output().toArray(), at);
+                for (int i = 0; i < fused.trainable().size(); i++) {
+                    Assert.sameBits(plain.gradOf(plain.trainable().get(i)).toArray(), fused.gradOf(fused.trainable().get(i)).toArray(),
+                            at + ": " + fused.trainable().get(i).name());
+                }
+                for (Graph g : List.of(fused, plain)) g.forwardInference();
+                assertEquals(convs, fused.fusedConvolutionsLastForward(), at + ", inference");
+                Assert.sameBits(plain.output().toArray(), fused.output().toArray(), at + ", inference");
+            }
+        }
+    }
+
     @Test
     void measuredPeakEqualsThePlanAndFitsTheBudget() {
         Graph.Config cfg = Graph.Config.train(4, TrainableRule.lastConvs(2));
