@@ -87,7 +87,7 @@ public final class Elementwise {
      */
     public static void scaleShiftClamp(float[] x, int xOff, float[] y, int yOff, int n, float a, float b, float cap) {
         int i = 0;
-        if (Vec.ENABLED) {
+        if (Vec.ENABLED && n >= S.length()) {   // (a short row: no vector set-up, as it is called per 2 × 2 or 1 × 1 plane)
             FloatVector va = FloatVector.broadcast(S, a), vb = FloatVector.broadcast(S, b);
             FloatVector zero = FloatVector.zero(S), vcap = FloatVector.broadcast(S, cap);
             int nv = n - n % S.length();

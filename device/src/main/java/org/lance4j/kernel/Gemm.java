@@ -107,13 +107,25 @@ public final class Gemm {
      */
     public static void nnReusingA(Workers w, boolean aUnchanged, int m, int n, int k, float[] a, int aOff, int lda,
                                   float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean acc) {
+        nnReusingA(w, aUnchanged, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc, null, null, 0, 0f);
+    }
+
+    /**
+     * {@link #nnReusingA} followed, when {@code scale} is non-null, by row r of C ← clamp(scale[s + r] · row + shift[s + r],
+     * 0, cap) ({@link Elementwise#rowsScaleShiftClamp}), each thread on its own columns right after computing them: a
+     * frozen BN and the activation after a convolution.
+     */
+    public static void nnReusingA(Workers w, boolean aUnchanged, int m, int n, int k, float[] a, int aOff, int lda,
+                                  float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean acc,
+                                  float[] scale, float[] shift, int s, float cap) {
         if (!Vec.ENABLED || !blocked(m, n, k)) {
             nn(w, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
+            if (scale != null) Elementwise.rowsScaleShiftClamp(c, cOff, m, n, ldc, scale, shift, s, cap);
             return;
         }
         Trace t = trace;
         if (t != null) t.call('n', 'n', m, n, k, acc);
-        GemmBlocked.runReusingA(w, aUnchanged, m, n, k, a, aOff, lda, 1, b, bOff, ldb, 1, c, cOff, ldc, acc);
+        GemmBlocked.runReusingA(w, aUnchanged, m, n, k, a, aOff, lda, 1, b, bOff, ldb, 1, c, cOff, ldc, acc, scale, shift, s, cap);
     }
 
     /** {@link #nnReusingA} for {@link #tn}: A stored (K, M) (a convolution's input gradients chunk by chunk). */

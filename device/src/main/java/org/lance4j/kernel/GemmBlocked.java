@@ -92,7 +92,10 @@ final class GemmBlocked {
                 int tilesN = (n + NR - 1) / NR;
                 int t0 = (int) ((long) tilesN * part / parts), t1 = (int) ((long) tilesN * (part + 1) / parts);
                 int j0 = t0 * NR, j1 = Math.min(n, t1 * NR);
-                if (j1 > j0) productPacked(m, j1 - j0, k, packed, b, bOff + j0 * bcs, brs, bcs, c, cOff + j0, ldc, acc);
+                if (j1 > j0) {
+                    productPacked(m, j1 - j0, k, packed, b, bOff + j0 * bcs, brs, bcs, c, cOff + j0, ldc, acc);
+                    if (postScale != null) Elementwise.rowsScaleShiftClamp(c, cOff + j0, m, j1 - j0, ldc, postScale, postShift, postOff, postCap);
+                }
                 return;
             }
             if (count > 0) {   // a batch: whole products per thread
@@ -257,6 +260,16 @@ final class GemmBlocked {
      */
     static void runReusingA(Workers w, boolean aUnchanged, int m, int n, int k, float[] a, int aOff, int ars, int acs,
                             float[] b, int bOff, int brs, int bcs, float[] c, int cOff, int ldc, boolean acc) {
+        runReusingA(w, aUnchanged, m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, acc, null, null, 0, 0f);
+    }
+
+    /**
+     * {@link #runReusingA} with an epilogue when {@code postScale} is non-null: each part, right after its columns of
+     * the product, applies row r ← clamp(postScale[postOff + r] · row + postShift[postOff + r], 0, postCap) to them.
+     */
+    static void runReusingA(Workers w, boolean aUnchanged, int m, int n, int k, float[] a, int aOff, int ars, int acs,
+                            float[] b, int bOff, int brs, int bcs, float[] c, int cOff, int ldc, boolean acc,
+                            float[] postScale, float[] postShift, int postOff, float postCap) {
         Buffers buf = BUFFERS.get();
         boolean same = aUnchanged && buf.allOwner == a && buf.allOff == aOff && buf.allRs == ars && buf.allCs == acs
                 && buf.allM == m && buf.allK == k;
@@ -264,11 +277,13 @@ final class GemmBlocked {
         buf.allOwner = a; buf.allOff = aOff; buf.allRs = ars; buf.allCs = acs; buf.allM = m; buf.allK = k;
         if (w == null || w.threads() == 1) {
             productPacked(m, n, k, all, b, bOff, brs, bcs, c, cOff, ldc, acc);
+            if (postScale != null) Elementwise.rowsScaleShiftClamp(c, cOff, m, n, ldc, postScale, postShift, postOff, postCap);
             return;
         }
         Job j = w.gemm;
         j.set(m, n, k, null, 0, 0, 0, b, bOff, brs, bcs, c, cOff, ldc, acc);   // A: the packed copy
         j.packed = all;
+        j.postScale = postScale; j.postShift = postShift; j.postOff = postOff; j.postCap = postCap;
         j.runOn(w);
     }
 

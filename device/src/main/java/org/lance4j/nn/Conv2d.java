@@ -323,6 +323,7 @@ public final class Conv2d extends Layer {
             ctx.macs((long) outChannels * l * ckk);
             // W packed once for all chunks (the weights do not change within a forward)
             Gemm.nnReusingA(ctx.workers, n0 > 0, outChannels, l, ckk, w.data, w.offset, ckk, ws, cols, l, ws, stage, l, false);
+            // (with an epilogue: the BN and activation applied in this copy back to the image planes)
             chunkCopy.start(ChunkCopyTask.SCATTER, y.data, y.offset + n0 * outChannels * ohw, outChannels * ohw, ws, stage, l, outChannels, cn, ohw);
         }
         if (b != null) {
@@ -372,10 +373,10 @@ public final class Conv2d extends Layer {
 
     /**
      * Whether this convolution can apply a frozen BN and its activation to its output itself
-     * ({@link #forwardWithEpilogue}): a 1×1 convolution on planes of whole images or a depthwise one, without bias.
+     * ({@link #forwardWithEpilogue}): an ungrouped or depthwise convolution without bias.
      */
     public boolean canFuseEpilogue() {
-        return b == null && (depthwise || (chunk == 1 && direct && groups == 1));
+        return b == null && (depthwise || groups == 1);
     }
 
     /** The epilogue of the current forward (null: none): per output channel, y ← clamp(scale · y + shift, 0, cap). */
@@ -385,14 +386,16 @@ public final class Conv2d extends Layer {
     /**
      * y = clamp(scale · conv(x) + shift, 0, cap) per output channel: this convolution, a BN on running statistics after it
      * (scale, shift its per-channel affine map) and the ReLU (cap = +∞) or ReLU6 after that, with the BN and the activation
-     * applied to each image's output right after it is computed, on the thread that computed it, while it is in cache —
+     * applied to each image's output right after it is computed, on the thread that computed it, while it is in cache (a
+     * 1×1's GEMM per image, a 3 × 3's per image after im2col, depthwise per block or plane; a chunk of images in the copy
+     * from the chunk's rows back to the image planes) —
      * the bits of the three forwards one after the other ({@link Elementwise#scaleShiftClamp} on each plane, as BN's
      * fused forward does). Only where {@link #canFuseEpilogue} and off the backward path (the graph fuses a frozen
      * prefix's conv + BN + activation triples).
      */
     public void forwardWithEpilogue(Tensor y, Tensor[] xs, float[] scale, float[] shift, float cap) {
         if (!canFuseEpilogue() || keeping()) {
-            throw new IllegalStateException(name + ": a BN and activation fuse into a 1×1 or depthwise convolution without bias, off the backward path");
+            throw new IllegalStateException(name + ": a BN and activation fuse into an ungrouped or depthwise convolution without bias, off the backward path");
         }
         epScale = scale;
         epShift = shift;
@@ -437,7 +440,7 @@ public final class Conv2d extends Layer {
                     ctx.macs((long) og * ohw * ckk);
                     // one group: W packed once for all images
                     Gemm.nnReusingA(ctx.workers, n > 0 && groups == 1, og, ohw, ckk, wdata, w.offset + g * og * ckk, ckk, ws, wo + g * ckk * ohw, ohw,
-                            yd, yo + g * og * ohw, ohw, false);
+                            yd, yo + g * og * ohw, ohw, false, epScale, epShift, 0, epCap);   // (an epilogue: groups == 1)
                 }
             }
             if (b != null) {
@@ -925,6 +928,7 @@ public final class Conv2d extends Layer {
                 for (int j = 0; j < images; j++) {
                     int pl = planesOff + j * imageStride + r * plane, ro = rowsOff + r * ld + j * plane;
                     if (mode == GATHER) System.arraycopy(planes, pl, rowsArr, ro, plane);
+                    else if (mode == SCATTER && epScale != null) Elementwise.scaleShiftClamp(rowsArr, ro, planes, pl, plane, epScale[r], epShift[r], epCap);
                     else if (mode == SCATTER) System.arraycopy(rowsArr, ro, planes, pl, plane);
                     else Elementwise.axpy(1f, rowsArr, ro, planes, pl, plane);
                 }
