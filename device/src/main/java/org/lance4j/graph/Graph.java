@@ -168,7 +168,7 @@ public final class Graph {
     private final boolean[] fusesActivation;
     private int fusedLastForward;
     /**
-     * Per node: a 1×1 or depthwise convolution without bias ({@link Conv2d#canFuseEpilogue}) whose output only a
+     * Per node: an ungrouped or depthwise convolution without bias ({@link Conv2d#canFuseEpilogue}) whose output only a
      * {@link #fusesActivation} BN reads, and whose input's storage the activation's output does not share. When that
      * pair fuses in a forward and nothing observes the BN's input, the three run as one: the convolution applies the BN's
      * running affine map and the activation to each image's output while it is in cache and writes the activation's

@@ -105,21 +105,9 @@ public final class Elementwise {
      * still in cache — the bits of {@link #scaleShiftClamp} on each row.
      */
     public static void rowsScaleShiftClamp(float[] c, int off, int rows, int cols, int ld, float[] scale, float[] shift, int s, float cap) {
-        if (Vec.ENABLED && cols >= S.length()) {
-            for (int r = 0; r < rows; r++) {
-                int o = off + r * ld;
-                scaleShiftClamp(c, o, c, o, cols, scale[s + r], shift[s + r], cap);
-            }
-            return;
-        }
-        // rows shorter than a vector (2 × 2 and 1 × 1 planes): one scalar loop, not a call per row — each element
-        // as scaleShiftClamp's tail computes it
         for (int r = 0; r < rows; r++) {
-            float a = scale[s + r], b = shift[s + r];
-            for (int i = off + r * ld, e = i + cols; i < e; i++) {
-                float v = Math.fma(a, c[i], b);
-                c[i] = v <= 0f ? 0f : Math.min(v, cap);
-            }
+            int o = off + r * ld;
+            scaleShiftClamp(c, o, c, o, cols, scale[s + r], shift[s + r], cap);
         }
     }
 

@@ -57,7 +57,7 @@ final class GemmBlocked {
         boolean acc;
         int count, bStride, cStride;   // a batch call: count > 0
         float[] packed;                // A packed whole by the caller (split by columns): non-null
-        float[] postScale, postShift;  // a batch's epilogue (rows of each C_i, see batch): non-null
+        float[] postScale, postShift;  // an epilogue on each part's output (see runBatch, runReusingA): non-null
         int postOff;
         float postCap;
 
