@@ -887,17 +887,17 @@ public final class Conv2d extends Layer {
     }
 
     /**
-     * Whether this depthwise layer runs channels last: vectors on and an output plane of at most 8 × 8, or of at most
-     * 16 × 16 at stride 2 (where the phase planes' gather of every second input value costs more). Measured, both paths
-     * on the same layer in one JVM, forward / backward in µs, channels last vs phase planes:
+     * Whether this depthwise layer runs channels last: vectors on and an output plane of at most 8 × 8 at stride 1, or
+     * below 8 × 8 at stride 2 or more (larger strided planes take {@link Depthwise}'s sampled per-plane kernels). Measured,
+     * both paths on the same layer in one JVM, forward / backward in µs, channels last vs phase planes:
      * 8 × 8 stride 1 (192 channels) 58 / 99 vs 69 / 156; 10 × 10 stride 1: 96 / 171 vs 79 / 213; 12 × 12 stride 1:
-     * 145 / 257 vs 102 / 262; 14 × 14 stride 1: 200 / 330 vs 134 / 338; 32 × 32 → 16 × 16 stride 2 (96 channels):
-     * 203–207 / 418–424 vs 225–245 / 497–545; stride 2 onto 20 × 20: 294 / 570 vs 276 / 520; onto 32 × 32:
-     * 885 / 2378 vs 717 / 1609.
+     * 145 / 257 vs 102 / 262; 14 × 14 stride 1: 200 / 330 vs 134 / 338. Stride 2, channels last vs sampled (per image,
+     * medians of 41, two runs): 32 × 32 → 16 × 16 (144 channels) 267–269 / 587–629 vs 137–138 / 314–325; 16 × 16 → 8 × 8
+     * (192 channels) 86–90 / 183–194 vs 63–67 / 140–146; 8 × 8 → 4 × 4 (576 channels) 68–74 / 133–148 vs 62–110 / 242–435.
      */
     private boolean depthwiseChannelsLast() {
         int ohw = oh * ow;
-        return Vec.ENABLED && (ohw <= 64 || (stride >= 2 && ohw <= 256));
+        return Vec.ENABLED && (stride >= 2 ? ohw < 64 : ohw <= 64);
     }
 
     /**

@@ -56,6 +56,10 @@ class GradCheckTest {
                 TrainableRule.all(), true, false, 0, 20));
         cs.add(new Case("depthwise k3 large plane (phase planes)", single(2, 16, 16, new LayerSpec.Conv(2, 3, 1, 1, 2, false)),
                 TrainableRule.all(), true, false, 0, 3));
+        cs.add(new Case("depthwise k3 s2 large plane (sampled)", single(2, 16, 16, new LayerSpec.Conv(2, 3, 2, 1, 2, false)),
+                TrainableRule.all(), true, false, 0, 3));
+        cs.add(new Case("depthwise k5 s2 odd plane (sampled)", single(3, 17, 17, new LayerSpec.Conv(3, 5, 2, 2, 3, false)),
+                TrainableRule.all(), true, false, 0, 2));
 
         LayerSpec.BatchNorm bn = LayerSpec.BatchNorm.standard();
         // planes of ≤ 64 values are normalized channel-major (BatchNorm2d.SMALL_PLANE), the 4 × 5 planes above too;
@@ -130,7 +134,7 @@ class GradCheckTest {
 
     @Test
     void everyLayerAndOptionIsCovered() {
-        assertEquals(41, cases().size(), "gradient-check cases");
+        assertEquals(43, cases().size(), "gradient-check cases");
     }
 
     @TestFactory

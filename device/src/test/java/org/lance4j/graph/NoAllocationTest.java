@@ -40,11 +40,15 @@ class NoAllocationTest {
         return b.build();
     }
 
-    /** A depthwise convolution on 20 × 20 planes (400 outputs): the per-plane phase kernels, split over channel blocks. */
+    /**
+     * Depthwise convolutions on 20 × 20 planes: at stride 1 (400 outputs) the per-plane phase kernels, at stride 2 (100
+     * outputs) the sampled ones, split over channel blocks.
+     */
     static ModelSpec largePlanes() {
         SpecBuilder b = new SpecBuilder("large-planes", 3, 20, 20);
         String x = b.relu6("r1", b.bn("bn1", b.conv("c1", ModelSpec.INPUT, 24, 3, 1, 1, 1, false)));
         x = b.relu6("r2", b.bn("bn2", b.conv("dw", x, 24, 3, 1, 1, 24, false)));
+        x = b.relu6("r2b", b.bn("bn2b", b.conv("dw2", x, 24, 3, 2, 1, 24, false)));
         x = b.bn("bn3", b.conv("pw", x, 16, 1, 1, 0, 1, false));
         b.linear("fc", b.flatten("flat", b.gap("gap", x)), 10, true);
         return b.build();
