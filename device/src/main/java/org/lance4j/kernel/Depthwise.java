@@ -12,10 +12,11 @@ import jdk.incubator.vector.VectorSpecies;
  * WPH = ⌈(W + 2P)/S⌉, so that tap (i, j) reads phase (i mod S, j mod S) at a constant offset
  * (i div S)·WPH + j div S for every output. The output is computed in (OH, WPH) "wide" rows whose
  * columns ≥ OW are scratch; each of the K² taps is then one contiguous axpy (or dot product) over the
- * whole plane instead of one short run per row. Workspace: {@link #workspaceFloats}. At stride 2 or more the
- * <em>sampled</em> kernels ({@link #forwardSampled} and its backward) take the plane instead: the padded input rows are
- * read contiguously at every stride-1 position and every S-th result kept — S times the arithmetic, but none of the
- * phase split's scalar gathers, which cost more than the taps.
+ * whole plane instead of one short run per row. Workspace: {@link #workspaceFloats}. A 3 × 3 kernel at stride 2, or
+ * at stride 1 on rows of whole pairs of vectors, takes the <em>sampled</em> kernels instead ({@link #forwardSampled}
+ * and its backward; when: {@link #sampled}): the padded input rows are read contiguously at every stride-1 position and
+ * every S-th result kept — at stride 2 twice the arithmetic, but none of the phase split's scalar gathers, which cost
+ * more than the taps — two chains of FMAs per step, and dX as a correlation over dy spread onto the stride-1 grid.
  *
  * <p>The layer's main path is <em>channels last</em> ({@link #forwardChannelsLast}, {@link #backwardChannelsLast}):
  * a block of channels of one image is transposed to (H·W, C), and every tap becomes one vector FMA across
@@ -34,7 +35,7 @@ public final class Depthwise {
     public static int workspaceFloats(int h, int w, int k, int s, int p) {
         int hph = ceilDiv(h + 2 * p, s), wph = ceilDiv(w + 2 * p, s);
         int oh = Im2col.outSize(h, k, s, p);
-        return Math.max(2 * s * s * (hph + 1) * wph + oh * wph, s >= 2 ? sampledFloats(h, w, k, s, p) : 0);
+        return Math.max(2 * s * s * (hph + 1) * wph + oh * wph, k == 3 && s <= 2 ? sampledFloats(h, w, s, p) : 0);
     }
 
     /**
@@ -56,7 +57,7 @@ public final class Depthwise {
     /** y(OH, OW) = x(H, W) ⋆ w(K, K), overwriting y. */
     public static void forward(float[] x, int xOff, int h, int w, float[] wt, int wOff, int k, int s, int p,
                                float[] y, int yOff, float[] ws, int wsOff) {
-        if (sampled(h, w, k, s, p)) forwardSampled(x, xOff, h, w, wt, wOff, k, s, p, y, yOff, ws, wsOff);
+        if (sampled(h, w, k, s, p)) forwardSampled(x, xOff, h, w, wt, wOff, s, p, y, yOff, ws, wsOff);
         else if (phased(h, w, k, s, p)) forwardPhased(x, xOff, h, w, wt, wOff, k, s, p, y, yOff, ws, wsOff);
         else forwardScalar(x, xOff, h, w, wt, wOff, k, s, p, y, yOff);
     }
@@ -64,7 +65,7 @@ public final class Depthwise {
     /** dw(K, K) += Σ dy(OH, OW) · x shifted by each tap. */
     public static void backwardWeight(float[] x, int xOff, int h, int w, float[] dy, int dyOff, int k, int s, int p,
                                       float[] dw, int dwOff, float[] ws, int wsOff) {
-        if (sampled(h, w, k, s, p)) backwardWeightSampled(x, xOff, h, w, dy, dyOff, k, s, p, dw, dwOff, ws, wsOff);
+        if (sampled(h, w, k, s, p)) backwardWeightSampled(x, xOff, h, w, dy, dyOff, s, p, dw, dwOff, ws, wsOff);
         else if (phased(h, w, k, s, p)) backwardWeightPhased(x, xOff, h, w, dy, dyOff, k, s, p, dw, dwOff, ws, wsOff);
         else backwardWeightScalar(x, xOff, h, w, dy, dyOff, k, s, p, dw, dwOff);
     }
@@ -72,7 +73,7 @@ public final class Depthwise {
     /** dx(H, W) += transposed convolution of dy(OH, OW) with w(K, K). */
     public static void backwardInput(float[] dy, int dyOff, int h, int w, float[] wt, int wOff, int k, int s, int p,
                                      float[] dx, int dxOff, float[] ws, int wsOff) {
-        if (sampled(h, w, k, s, p)) backwardInputSampled(dy, dyOff, h, w, wt, wOff, k, s, p, dx, dxOff, ws, wsOff);
+        if (sampled(h, w, k, s, p)) backwardInputSampled(dy, dyOff, h, w, wt, wOff, s, p, dx, dxOff, ws, wsOff);
         else if (phased(h, w, k, s, p)) backwardInputPhased(dy, dyOff, h, w, wt, wOff, k, s, p, dx, dxOff, ws, wsOff);
         else backwardInputScalar(dy, dyOff, h, w, wt, wOff, k, s, p, dx, dxOff);
     }
@@ -318,11 +319,11 @@ public final class Depthwise {
         }
     }
 
-    // ---------------------------------------------------------------- sampled vector path (stride ≥ 2)
+    // ---------------------------------------------------------------- sampled vector path (3 × 3, stride 1 or 2)
     //
-    // Layout of one plane in the workspace (no object per call: the step allocates nothing), M = K − 1:
+    // Layout of one plane in the workspace (no object per call: the step allocates nothing):
     //   xp (HP, WQ)  the input zero-padded, HP = H + 2P, WQ ≥ W + 2P wide enough for a row's vectors and taps;
-    //   u  (HU, WU)  dy spread onto the stride-1 grid: dy(oy, ox) at (oy·S + M, ox·S + M), zeros elsewhere, HU = HP + M;
+    //   u  (HU, WU)  dy spread onto the stride-1 grid: dy(oy, ox) at (oy·S + 2, ox·S + 2), zeros elsewhere, HU = HP + 2;
     //   wide         the output rows at every stride-1 position, (OH, NV), or one input row's gradient (NVX).
     // NV: the stride-1 positions an output row spans, NVX: an input row's, both rounded up to two vectors.
 
@@ -330,28 +331,37 @@ public final class Depthwise {
         return (n + 2 * L - 1) / (2 * L) * (2 * L);
     }
 
-    private static int sampledNv(int w, int k, int s, int p) {
-        return twoVectors((Im2col.outSize(w, k, s, p) - 1) * s + 1);
+    private static int sampledNv(int w, int s, int p) {
+        return twoVectors((Im2col.outSize(w, 3, s, p) - 1) * s + 1);
     }
 
-    private static int sampledWq(int w, int k, int s, int p) {
-        return Math.max(w + 2 * p, sampledNv(w, k, s, p) + k - 1);
+    private static int sampledWq(int w, int s, int p) {
+        return Math.max(w + 2 * p, sampledNv(w, s, p) + 2);
     }
 
-    private static int sampledWu(int w, int k, int s, int p) {
-        return Math.max(w + 2 * p, Math.max(twoVectors(w) + p, sampledNv(w, k, s, p))) + k - 1;
+    private static int sampledWu(int w, int s, int p) {
+        return Math.max(w + 2 * p, Math.max(twoVectors(w) + p, sampledNv(w, s, p))) + 2;
     }
 
-    /** Workspace floats of the sampled kernels for one plane: xp, u and the wide rows. */
-    static int sampledFloats(int h, int w, int k, int s, int p) {
+    /** Workspace floats of the sampled 3 × 3 kernels for one plane: xp, u and the wide rows. */
+    static int sampledFloats(int h, int w, int s, int p) {
         int hp = h + 2 * p;
-        return hp * sampledWq(w, k, s, p) + (hp + k - 1) * sampledWu(w, k, s, p)
-                + Math.max(Im2col.outSize(h, k, s, p) * sampledNv(w, k, s, p), twoVectors(w));
+        return hp * sampledWq(w, s, p) + (hp + 2) * sampledWu(w, s, p)
+                + Math.max(Im2col.outSize(h, 3, s, p) * sampledNv(w, s, p), twoVectors(w));
     }
 
-    /** Whether a plane takes the sampled path: vectors on, a stride of 2 or more and an output of at least {@link #PHASED_MIN_OUTPUT}. */
+    /**
+     * Whether a plane takes the sampled kernels rather than the phase planes: vectors on, an output of at least
+     * {@link #PHASED_MIN_OUTPUT}, a 3 × 3 kernel, and stride 2 — or stride 1 on rows of whole pairs of vectors (32 × 32,
+     * 16 × 16 planes at 8 lanes). Measured per plane path, 64 channels, medians of 31 (µs, forward / backward, phase
+     * planes vs sampled, two runs): stride 1 on 32 × 32 103–109 / 304–307 vs 51–52 / 147–169, on 16 × 16 43–46 / 99–145
+     * vs 32–37 / 89–103; stride 2 on 32 × 32 156–168 / 212–349 vs 75–76 / 241–250, on 16 × 16 31–55 / 73–129 vs 17–27 /
+     * 56–88. Where a first, any-kernel version lost: stride 1 on 10 × 10 to 14 × 14 (rows padded to two vectors: 15–45 %
+     * slower) and 5 × 5 or 7 × 7 kernels (backward up to 2.4× slower in a generic tap loop) — those stay on the phase planes.
+     */
     private static boolean sampled(int h, int w, int k, int s, int p) {
-        return Vec.ENABLED && s >= 2 && Im2col.outSize(h, k, s, p) * Im2col.outSize(w, k, s, p) >= PHASED_MIN_OUTPUT;
+        return Vec.ENABLED && k == 3 && (s == 2 || (s == 1 && w % (2 * L) == 0))
+                && Im2col.outSize(h, k, s, p) * Im2col.outSize(w, k, s, p) >= PHASED_MIN_OUTPUT;
     }
 
     /** ws(H + 2P, wq) at xp ← x zero-padded: only the border is zeroed, the rows copied a vector at a time. */
@@ -368,203 +378,161 @@ public final class Depthwise {
         java.util.Arrays.fill(ws, xp + (h + p) * wq + p, xp + (h + 2 * p) * wq, 0f);
     }
 
-    /** ws(HU, wu) at u ← dy(OH, OW) spread onto the stride-1 grid: dy(oy, ox) at (oy·S + K − 1, ox·S + K − 1), zeros elsewhere. */
-    private static void toSpread(float[] dy, int dyOff, int oh, int ow, int k, int s, int hu, int wu, float[] ws, int u) {
+    /** ws(HU, wu) at u ← dy(OH, OW) spread onto the stride-1 grid: dy(oy, ox) at (oy·S + 2, ox·S + 2), zeros elsewhere. */
+    private static void toSpread(float[] dy, int dyOff, int oh, int ow, int s, int hu, int wu, float[] ws, int u) {
         java.util.Arrays.fill(ws, u, u + hu * wu, 0f);
-        int m = k - 1;
         for (int oy = 0; oy < oh; oy++) {
-            int d = u + (oy * s + m) * wu + m, src = dyOff + oy * ow;
-            for (int ox = 0; ox < ow; ox++) ws[d + ox * s] = dy[src + ox];
+            int d = u + (oy * s + 2) * wu + 2, src = dyOff + oy * ow;
+            if (s == 1) System.arraycopy(dy, src, ws, d, ow);
+            else for (int ox = 0; ox < ow; ox++) ws[d + ox * s] = dy[src + ox];
         }
     }
 
     /**
-     * y(OH, OW) = x(H, W) ⋆ w(K, K) at stride S ≥ 2 without gathering the input: each output row is computed at every
-     * stride-1 position of its padded input rows (K² vector FMAs per vector of positions, the taps in (i, j) order from
-     * zero, as the channels-last kernel sums them), and every S-th value is kept. S times the arithmetic of the output,
-     * but contiguous loads: the stride-2 layers of MobileNetV2 at 32 px spent most of their time in the channels-last
-     * path's transposes and the phase path's scalar gathers. A padding tap adds w·0 (the other paths skip it): the same
-     * value, up to the sign of a zero. For K = 3, two vectors per step (two chains of nine dependent FMAs: one chain
-     * left the core waiting on FMA latency, 2× slower).
+     * y(OH, OW) = x(H, W) ⋆ w(3, 3) at stride 1 or 2 without gathering the input: each output row is computed at every
+     * stride-1 position of its padded input rows (nine vector FMAs per vector of positions, the taps in (i, j) order from
+     * zero, as {@link #taps3} and the channels-last kernel sum them), and every S-th value is kept. At stride 2 twice the
+     * arithmetic of the output, but contiguous loads: the stride-2 layers of MobileNetV2 at 32 px spent most of their
+     * time in the channels-last path's transposes and the phase planes' scalar gathers. A padding tap adds w·0 (the
+     * channels-last and scalar kernels skip it): the same value, up to the sign of a zero. Two vectors per step: two
+     * chains of nine dependent FMAs (one chain left the core waiting on FMA latency, 2× slower measured alone).
      */
-    static void forwardSampled(float[] x, int xOff, int h, int w, float[] wt, int wOff, int k, int s, int p,
+    static void forwardSampled(float[] x, int xOff, int h, int w, float[] wt, int wOff, int s, int p,
                                float[] y, int yOff, float[] ws, int wsOff) {
-        int oh = Im2col.outSize(h, k, s, p), ow = Im2col.outSize(w, k, s, p), kk = k * k;
-        int nv = sampledNv(w, k, s, p), wq = sampledWq(w, k, s, p), hp = h + 2 * p;
-        int xp = wsOff, wide = xp + hp * wq + (hp + k - 1) * sampledWu(w, k, s, p), n = oh * nv;
+        int oh = Im2col.outSize(h, 3, s, p), ow = Im2col.outSize(w, 3, s, p);
+        int nv = sampledNv(w, s, p), wq = sampledWq(w, s, p), hp = h + 2 * p;
+        int xp = wsOff, wide = xp + hp * wq + (hp + 2) * sampledWu(w, s, p), n = oh * nv;
         toPadded(x, xOff, h, w, p, wq, ws, xp);
-        if (k == 3) {
-            FloatVector v0 = FloatVector.broadcast(S, wt[wOff]), v1 = FloatVector.broadcast(S, wt[wOff + 1]), v2 = FloatVector.broadcast(S, wt[wOff + 2]);
-            FloatVector v3 = FloatVector.broadcast(S, wt[wOff + 3]), v4 = FloatVector.broadcast(S, wt[wOff + 4]), v5 = FloatVector.broadcast(S, wt[wOff + 5]);
-            FloatVector v6 = FloatVector.broadcast(S, wt[wOff + 6]), v7 = FloatVector.broadcast(S, wt[wOff + 7]), v8 = FloatVector.broadcast(S, wt[wOff + 8]);
-            for (int t = 0, oy = 0, q = 0; t < n; t += 2 * L) {   // flat over (oy, q): NV is a multiple of two vectors
-                int r0 = xp + oy * s * wq + q, r1 = r0 + wq, r2 = r1 + wq;
-                FloatVector a = v0.fma(FloatVector.fromArray(S, ws, r0), FloatVector.zero(S));
-                FloatVector b = v0.fma(FloatVector.fromArray(S, ws, r0 + L), FloatVector.zero(S));
-                a = v1.fma(FloatVector.fromArray(S, ws, r0 + 1), a);
-                b = v1.fma(FloatVector.fromArray(S, ws, r0 + L + 1), b);
-                a = v2.fma(FloatVector.fromArray(S, ws, r0 + 2), a);
-                b = v2.fma(FloatVector.fromArray(S, ws, r0 + L + 2), b);
-                a = v3.fma(FloatVector.fromArray(S, ws, r1), a);
-                b = v3.fma(FloatVector.fromArray(S, ws, r1 + L), b);
-                a = v4.fma(FloatVector.fromArray(S, ws, r1 + 1), a);
-                b = v4.fma(FloatVector.fromArray(S, ws, r1 + L + 1), b);
-                a = v5.fma(FloatVector.fromArray(S, ws, r1 + 2), a);
-                b = v5.fma(FloatVector.fromArray(S, ws, r1 + L + 2), b);
-                a = v6.fma(FloatVector.fromArray(S, ws, r2), a);
-                b = v6.fma(FloatVector.fromArray(S, ws, r2 + L), b);
-                a = v7.fma(FloatVector.fromArray(S, ws, r2 + 1), a);
-                b = v7.fma(FloatVector.fromArray(S, ws, r2 + L + 1), b);
-                v8.fma(FloatVector.fromArray(S, ws, r2 + 2), a).intoArray(ws, wide + t);
-                v8.fma(FloatVector.fromArray(S, ws, r2 + L + 2), b).intoArray(ws, wide + t + L);
-                if ((q += 2 * L) == nv) {
-                    q = 0;
-                    oy++;
-                }
-            }
-        } else {
-            for (int t = 0, oy = 0, q = 0; t < n; t += L) {
-                int r0 = xp + oy * s * wq + q;
-                FloatVector a = FloatVector.zero(S);   // one flat loop over the taps (a nested one boxes the accumulator)
-                for (int tap = 0, i = 0, j = 0; tap < kk; tap++) {
-                    a = FloatVector.broadcast(S, wt[wOff + tap]).fma(FloatVector.fromArray(S, ws, r0 + i * wq + j), a);
-                    if (++j == k) {
-                        j = 0;
-                        i++;
-                    }
-                }
-                a.intoArray(ws, wide + t);
-                if ((q += L) == nv) {
-                    q = 0;
-                    oy++;
-                }
+        FloatVector v0 = FloatVector.broadcast(S, wt[wOff]), v1 = FloatVector.broadcast(S, wt[wOff + 1]), v2 = FloatVector.broadcast(S, wt[wOff + 2]);
+        FloatVector v3 = FloatVector.broadcast(S, wt[wOff + 3]), v4 = FloatVector.broadcast(S, wt[wOff + 4]), v5 = FloatVector.broadcast(S, wt[wOff + 5]);
+        FloatVector v6 = FloatVector.broadcast(S, wt[wOff + 6]), v7 = FloatVector.broadcast(S, wt[wOff + 7]), v8 = FloatVector.broadcast(S, wt[wOff + 8]);
+        for (int t = 0, oy = 0, q = 0; t < n; t += 2 * L) {   // flat over (oy, q): NV is a multiple of two vectors
+            int r0 = xp + oy * s * wq + q, r1 = r0 + wq, r2 = r1 + wq;
+            FloatVector a = v0.fma(FloatVector.fromArray(S, ws, r0), FloatVector.zero(S));
+            FloatVector b = v0.fma(FloatVector.fromArray(S, ws, r0 + L), FloatVector.zero(S));
+            a = v1.fma(FloatVector.fromArray(S, ws, r0 + 1), a);
+            b = v1.fma(FloatVector.fromArray(S, ws, r0 + L + 1), b);
+            a = v2.fma(FloatVector.fromArray(S, ws, r0 + 2), a);
+            b = v2.fma(FloatVector.fromArray(S, ws, r0 + L + 2), b);
+            a = v3.fma(FloatVector.fromArray(S, ws, r1), a);
+            b = v3.fma(FloatVector.fromArray(S, ws, r1 + L), b);
+            a = v4.fma(FloatVector.fromArray(S, ws, r1 + 1), a);
+            b = v4.fma(FloatVector.fromArray(S, ws, r1 + L + 1), b);
+            a = v5.fma(FloatVector.fromArray(S, ws, r1 + 2), a);
+            b = v5.fma(FloatVector.fromArray(S, ws, r1 + L + 2), b);
+            a = v6.fma(FloatVector.fromArray(S, ws, r2), a);
+            b = v6.fma(FloatVector.fromArray(S, ws, r2 + L), b);
+            a = v7.fma(FloatVector.fromArray(S, ws, r2 + 1), a);
+            b = v7.fma(FloatVector.fromArray(S, ws, r2 + L + 1), b);
+            v8.fma(FloatVector.fromArray(S, ws, r2 + 2), a).intoArray(ws, wide + t);
+            v8.fma(FloatVector.fromArray(S, ws, r2 + L + 2), b).intoArray(ws, wide + t + L);
+            if ((q += 2 * L) == nv) {
+                q = 0;
+                oy++;
             }
         }
         for (int oy = 0; oy < oh; oy++) {
             int src = wide + oy * nv, o = yOff + oy * ow;
-            for (int ox = 0; ox < ow; ox++) y[o + ox] = ws[src + ox * s];
+            if (s == 1) System.arraycopy(ws, src, y, o, ow);
+            else for (int ox = 0; ox < ow; ox++) y[o + ox] = ws[src + ox * s];
         }
     }
 
     /**
-     * dw(K, K) += Σ dy ⋆ x at stride S ≥ 2 ({@link #forwardSampled}'s weight gradient): dy spread onto the stride-1
-     * grid with zeros between, then per tap one vector dot product over the output rows against the padded input
-     * (for K = 3 nine chains sharing each load of dy).
+     * dw(3, 3) += Σ dy ⋆ x ({@link #forwardSampled}'s weight gradient): dy spread onto the stride-1 grid with zeros
+     * between, then nine vector dot products over the output rows against the padded input, sharing each load of dy.
      */
-    static void backwardWeightSampled(float[] x, int xOff, int h, int w, float[] dy, int dyOff, int k, int s, int p,
+    static void backwardWeightSampled(float[] x, int xOff, int h, int w, float[] dy, int dyOff, int s, int p,
                                       float[] dw, int dwOff, float[] ws, int wsOff) {
-        int oh = Im2col.outSize(h, k, s, p), ow = Im2col.outSize(w, k, s, p), m = k - 1, hp = h + 2 * p;
-        int nv = sampledNv(w, k, s, p), wq = sampledWq(w, k, s, p), wu = sampledWu(w, k, s, p);
+        int oh = Im2col.outSize(h, 3, s, p), ow = Im2col.outSize(w, 3, s, p), hp = h + 2 * p;
+        int nv = sampledNv(w, s, p), wq = sampledWq(w, s, p), wu = sampledWu(w, s, p);
         int xp = wsOff, u = xp + hp * wq, n = oh * (nv / L);
         toPadded(x, xOff, h, w, p, wq, ws, xp);
-        toSpread(dy, dyOff, oh, ow, k, s, hp + m, wu, ws, u);
-        if (k == 3) {
-            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0;
-            for (int t = 0, oy = 0, q = 0; t < n; t++) {
-                int gi = u + (oy * s + m) * wu + m + q, r0 = xp + oy * s * wq + q, r1 = r0 + wq, r2 = r1 + wq;
-                FloatVector d = FloatVector.fromArray(S, ws, gi);
-                a0 = d.fma(FloatVector.fromArray(S, ws, r0), a0);
-                a1 = d.fma(FloatVector.fromArray(S, ws, r0 + 1), a1);
-                a2 = d.fma(FloatVector.fromArray(S, ws, r0 + 2), a2);
-                a3 = d.fma(FloatVector.fromArray(S, ws, r1), a3);
-                a4 = d.fma(FloatVector.fromArray(S, ws, r1 + 1), a4);
-                a5 = d.fma(FloatVector.fromArray(S, ws, r1 + 2), a5);
-                a6 = d.fma(FloatVector.fromArray(S, ws, r2), a6);
-                a7 = d.fma(FloatVector.fromArray(S, ws, r2 + 1), a7);
-                a8 = d.fma(FloatVector.fromArray(S, ws, r2 + 2), a8);
-                if ((q += L) == nv) {
-                    q = 0;
-                    oy++;
-                }
-            }
-            dw[dwOff] += Vec.sumLanes(a0); dw[dwOff + 1] += Vec.sumLanes(a1); dw[dwOff + 2] += Vec.sumLanes(a2);
-            dw[dwOff + 3] += Vec.sumLanes(a3); dw[dwOff + 4] += Vec.sumLanes(a4); dw[dwOff + 5] += Vec.sumLanes(a5);
-            dw[dwOff + 6] += Vec.sumLanes(a6); dw[dwOff + 7] += Vec.sumLanes(a7); dw[dwOff + 8] += Vec.sumLanes(a8);
-            return;
-        }
-        for (int i = 0; i < k; i++) {
-            for (int j = 0; j < k; j++) {
-                FloatVector a = FloatVector.zero(S);   // one flat loop over rows and vectors (see forwardSampled)
-                for (int t = 0, oy = 0, q = 0; t < n; t++) {
-                    a = FloatVector.fromArray(S, ws, u + (oy * s + m) * wu + m + q)
-                            .fma(FloatVector.fromArray(S, ws, xp + (oy * s + i) * wq + j + q), a);
-                    if ((q += L) == nv) {
-                        q = 0;
-                        oy++;
-                    }
-                }
-                dw[dwOff + i * k + j] += Vec.sumLanes(a);
+        toSpread(dy, dyOff, oh, ow, s, hp + 2, wu, ws, u);
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0;
+        for (int t = 0, oy = 0, q = 0; t < n; t++) {
+            int gi = u + (oy * s + 2) * wu + 2 + q, r0 = xp + oy * s * wq + q, r1 = r0 + wq, r2 = r1 + wq;
+            FloatVector d = FloatVector.fromArray(S, ws, gi);
+            a0 = d.fma(FloatVector.fromArray(S, ws, r0), a0);
+            a1 = d.fma(FloatVector.fromArray(S, ws, r0 + 1), a1);
+            a2 = d.fma(FloatVector.fromArray(S, ws, r0 + 2), a2);
+            a3 = d.fma(FloatVector.fromArray(S, ws, r1), a3);
+            a4 = d.fma(FloatVector.fromArray(S, ws, r1 + 1), a4);
+            a5 = d.fma(FloatVector.fromArray(S, ws, r1 + 2), a5);
+            a6 = d.fma(FloatVector.fromArray(S, ws, r2), a6);
+            a7 = d.fma(FloatVector.fromArray(S, ws, r2 + 1), a7);
+            a8 = d.fma(FloatVector.fromArray(S, ws, r2 + 2), a8);
+            if ((q += L) == nv) {
+                q = 0;
+                oy++;
             }
         }
+        dw[dwOff] += Vec.sumLanes(a0); dw[dwOff + 1] += Vec.sumLanes(a1); dw[dwOff + 2] += Vec.sumLanes(a2);
+        dw[dwOff + 3] += Vec.sumLanes(a3); dw[dwOff + 4] += Vec.sumLanes(a4); dw[dwOff + 5] += Vec.sumLanes(a5);
+        dw[dwOff + 6] += Vec.sumLanes(a6); dw[dwOff + 7] += Vec.sumLanes(a7); dw[dwOff + 8] += Vec.sumLanes(a8);
     }
 
     /**
-     * dx(H, W) += the transposed convolution of dy at stride S ≥ 2: dy spread onto the stride-1 grid (zeros between),
-     * then per input row a correlation with the flipped kernel over the tap rows that meet a spread row of dy
-     * (i ≡ iy + P mod S; the others would add only zeros), the taps in (i, j) order from zero, then added onto dx.
-     * K = 3 at stride 2: two vectors per step, straight into dx when W is a multiple of two vectors.
+     * dx(H, W) += the transposed convolution of dy: dy spread onto the stride-1 grid (zeros between), then per input row
+     * a correlation with the flipped kernel — at stride 2 only over the tap rows that meet a spread row of dy (row 1
+     * alone, or rows 0 and 2; the others would add only zeros) — the taps in (i, j) order from zero, added onto dx as
+     * computed when W is a multiple of two vectors, else through the wide row. Two vectors per step (see forward).
      */
-    static void backwardInputSampled(float[] dy, int dyOff, int h, int w, float[] wt, int wOff, int k, int s, int p,
+    static void backwardInputSampled(float[] dy, int dyOff, int h, int w, float[] wt, int wOff, int s, int p,
                                      float[] dx, int dxOff, float[] ws, int wsOff) {
-        int oh = Im2col.outSize(h, k, s, p), ow = Im2col.outSize(w, k, s, p), m = k - 1, hp = h + 2 * p;
-        int wu = sampledWu(w, k, s, p), nvx = twoVectors(w);
-        int u = wsOff + hp * sampledWq(w, k, s, p), wide = u + (hp + m) * wu;
-        toSpread(dy, dyOff, oh, ow, k, s, hp + m, wu, ws, u);
-        if (k == 3 && s == 2 && w == nvx) {
-            FloatVector v0 = FloatVector.broadcast(S, wt[wOff]), v1 = FloatVector.broadcast(S, wt[wOff + 1]), v2 = FloatVector.broadcast(S, wt[wOff + 2]);
-            FloatVector v3 = FloatVector.broadcast(S, wt[wOff + 3]), v4 = FloatVector.broadcast(S, wt[wOff + 4]), v5 = FloatVector.broadcast(S, wt[wOff + 5]);
-            FloatVector v6 = FloatVector.broadcast(S, wt[wOff + 6]), v7 = FloatVector.broadcast(S, wt[wOff + 7]), v8 = FloatVector.broadcast(S, wt[wOff + 8]);
-            for (int t = 0, iy = 0, q = 0, n = h * w; t < n; t += 2 * L) {
-                // tap row i reads spread row iy + P − i + M from column P − j + M on: row 1 alone, or rows 0 and 2
-                int c = u + (iy + p + m) * wu + p + m + q, o = dxOff + t;
-                FloatVector a, b;
-                if (((iy + p) & 1) == 1) {
+        int oh = Im2col.outSize(h, 3, s, p), ow = Im2col.outSize(w, 3, s, p), hp = h + 2 * p;
+        int wu = sampledWu(w, s, p), nvx = twoVectors(w);
+        int u = wsOff + hp * sampledWq(w, s, p), wide = u + (hp + 2) * wu;
+        toSpread(dy, dyOff, oh, ow, s, hp + 2, wu, ws, u);
+        FloatVector v0 = FloatVector.broadcast(S, wt[wOff]), v1 = FloatVector.broadcast(S, wt[wOff + 1]), v2 = FloatVector.broadcast(S, wt[wOff + 2]);
+        FloatVector v3 = FloatVector.broadcast(S, wt[wOff + 3]), v4 = FloatVector.broadcast(S, wt[wOff + 4]), v5 = FloatVector.broadcast(S, wt[wOff + 5]);
+        FloatVector v6 = FloatVector.broadcast(S, wt[wOff + 6]), v7 = FloatVector.broadcast(S, wt[wOff + 7]), v8 = FloatVector.broadcast(S, wt[wOff + 8]);
+        boolean direct = w == nvx;
+        for (int iy = 0; iy < h; iy++) for (int q = 0; q < nvx; q += 2 * L) {
+            // tap (i, j) reads spread row iy + P − i + 2 from column P − j + 2 on
+            int c = u + (iy + p + 2) * wu + p + 2 + q, o = direct ? dxOff + iy * w + q : wide + q;
+            float[] out = direct ? dx : ws;
+            FloatVector a, b;
+            if (s == 1 || ((iy + p) & 1) == 0) {   // tap rows 0 (and 1 at stride 1) and 2
+                a = v0.fma(FloatVector.fromArray(S, ws, c), FloatVector.zero(S));
+                b = v0.fma(FloatVector.fromArray(S, ws, c + L), FloatVector.zero(S));
+                a = v1.fma(FloatVector.fromArray(S, ws, c - 1), a);
+                b = v1.fma(FloatVector.fromArray(S, ws, c + L - 1), b);
+                a = v2.fma(FloatVector.fromArray(S, ws, c - 2), a);
+                b = v2.fma(FloatVector.fromArray(S, ws, c + L - 2), b);
+                if (s == 1) {
                     int r1 = c - wu;
-                    a = v3.fma(FloatVector.fromArray(S, ws, r1), FloatVector.zero(S));
-                    b = v3.fma(FloatVector.fromArray(S, ws, r1 + L), FloatVector.zero(S));
+                    a = v3.fma(FloatVector.fromArray(S, ws, r1), a);
+                    b = v3.fma(FloatVector.fromArray(S, ws, r1 + L), b);
                     a = v4.fma(FloatVector.fromArray(S, ws, r1 - 1), a);
                     b = v4.fma(FloatVector.fromArray(S, ws, r1 + L - 1), b);
                     a = v5.fma(FloatVector.fromArray(S, ws, r1 - 2), a);
                     b = v5.fma(FloatVector.fromArray(S, ws, r1 + L - 2), b);
-                } else {
-                    int r2 = c - 2 * wu;
-                    a = v0.fma(FloatVector.fromArray(S, ws, c), FloatVector.zero(S));
-                    b = v0.fma(FloatVector.fromArray(S, ws, c + L), FloatVector.zero(S));
-                    a = v1.fma(FloatVector.fromArray(S, ws, c - 1), a);
-                    b = v1.fma(FloatVector.fromArray(S, ws, c + L - 1), b);
-                    a = v2.fma(FloatVector.fromArray(S, ws, c - 2), a);
-                    b = v2.fma(FloatVector.fromArray(S, ws, c + L - 2), b);
-                    a = v6.fma(FloatVector.fromArray(S, ws, r2), a);
-                    b = v6.fma(FloatVector.fromArray(S, ws, r2 + L), b);
-                    a = v7.fma(FloatVector.fromArray(S, ws, r2 - 1), a);
-                    b = v7.fma(FloatVector.fromArray(S, ws, r2 + L - 1), b);
-                    a = v8.fma(FloatVector.fromArray(S, ws, r2 - 2), a);
-                    b = v8.fma(FloatVector.fromArray(S, ws, r2 + L - 2), b);
                 }
-                FloatVector.fromArray(S, dx, o).add(a).intoArray(dx, o);
-                FloatVector.fromArray(S, dx, o + L).add(b).intoArray(dx, o + L);
-                if ((q += 2 * L) == w) {
-                    q = 0;
-                    iy++;
-                }
+                int r2 = c - 2 * wu;
+                a = v6.fma(FloatVector.fromArray(S, ws, r2), a);
+                b = v6.fma(FloatVector.fromArray(S, ws, r2 + L), b);
+                a = v7.fma(FloatVector.fromArray(S, ws, r2 - 1), a);
+                b = v7.fma(FloatVector.fromArray(S, ws, r2 + L - 1), b);
+                a = v8.fma(FloatVector.fromArray(S, ws, r2 - 2), a);
+                b = v8.fma(FloatVector.fromArray(S, ws, r2 + L - 2), b);
+            } else {   // stride 2, odd spread row: tap row 1 alone
+                int r1 = c - wu;
+                a = v3.fma(FloatVector.fromArray(S, ws, r1), FloatVector.zero(S));
+                b = v3.fma(FloatVector.fromArray(S, ws, r1 + L), FloatVector.zero(S));
+                a = v4.fma(FloatVector.fromArray(S, ws, r1 - 1), a);
+                b = v4.fma(FloatVector.fromArray(S, ws, r1 + L - 1), b);
+                a = v5.fma(FloatVector.fromArray(S, ws, r1 - 2), a);
+                b = v5.fma(FloatVector.fromArray(S, ws, r1 + L - 2), b);
             }
-            return;
-        }
-        for (int iy = 0; iy < h; iy++) {
-            int i0 = (iy + p) % s, rows = (k - i0 + s - 1) / s, taps = rows * k;
-            int base = u + (iy + p + m) * wu + p + m;   // tap (i, j) reads base − i·WU − j on
-            for (int q = 0; q < nvx; q += L) {
-                FloatVector a = FloatVector.zero(S);
-                for (int t = 0, i = i0, j = 0; t < taps; t++) {
-                    a = FloatVector.broadcast(S, wt[wOff + i * k + j]).fma(FloatVector.fromArray(S, ws, base - i * wu - j + q), a);
-                    if (++j == k) {
-                        j = 0;
-                        i += s;
-                    }
-                }
-                a.intoArray(ws, wide + q);
+            if (direct) {
+                FloatVector.fromArray(S, out, o).add(a).intoArray(out, o);
+                FloatVector.fromArray(S, out, o + L).add(b).intoArray(out, o + L);
+            } else {
+                a.intoArray(out, o);
+                b.intoArray(out, o + L);
+                if (q + 2 * L == nvx) Elementwise.add(dx, dxOff + iy * w, ws, wide, dx, dxOff + iy * w, w);
             }
-            Elementwise.add(dx, dxOff + iy * w, ws, wide, dx, dxOff + iy * w, w);
         }
     }
 

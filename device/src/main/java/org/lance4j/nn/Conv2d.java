@@ -244,7 +244,7 @@ public final class Conv2d extends Layer {
     /**
      * General path: col (C·K·K, OH·OW) and, for the weight gradient, its transpose beside it.
      * Direct 1×1 path: the transposed input of one image (H·W, C), for the weight gradient.
-     * Depthwise: the phase planes of one channel ({@link Depthwise#workspaceFloats}).
+     * Depthwise: one channel's phase planes or padded plane ({@link Depthwise#workspaceFloats}).
      */
     @Override
     public long workspaceFloats() {
@@ -819,7 +819,7 @@ public final class Conv2d extends Layer {
     /**
      * Depthwise convolution of one image over blocks of whole channels, one block per thread: small planes
      * channels last (blocks rounded to whole vectors; that workspace is linear in the channel count), large
-     * planes per plane with the phase kernels (each block with its own plane workspace), and with vectors off
+     * planes per plane with the phase-plane or sampled kernels (each block with its own plane workspace), and with vectors off
      * the scalar references. A channel's work — forward, dX, and its dW summed over the images in order — is
      * done by one thread, so the result does not depend on the thread count.
      */
@@ -867,7 +867,7 @@ public final class Conv2d extends Layer {
             }
         }
 
-        /** Channel by channel: the phase-plane kernels, or with vectors off the scalar references. */
+        /** Channel by channel: the phase-plane or sampled vector kernels, or with vectors off the scalar references. */
         private void perPlane(int n, int c0, int c1, int wo) {
             int hw = h * wd, ohw = oh * ow, kk = k * k;
             float[] ws = ctx.workspace.data;
@@ -887,17 +887,21 @@ public final class Conv2d extends Layer {
     }
 
     /**
-     * Whether this depthwise layer runs channels last: vectors on and an output plane of at most 8 × 8 at stride 1, or
-     * below 8 × 8 at stride 2 or more (larger strided planes take {@link Depthwise}'s sampled per-plane kernels). Measured,
-     * both paths on the same layer in one JVM, forward / backward in µs, channels last vs phase planes:
+     * Whether this depthwise layer runs channels last: vectors on and an output plane of at most 8 × 8 at stride 1; at
+     * stride 2 or more, below 8 × 8 for a 3 × 3 kernel at stride 2 (larger planes take {@link Depthwise}'s sampled
+     * per-plane kernels) and up to 16 × 16 otherwise (where the phase planes' gather of every second input value costs
+     * more). Measured, both paths on the same layer in one JVM, forward / backward in µs, channels last vs phase planes:
      * 8 × 8 stride 1 (192 channels) 58 / 99 vs 69 / 156; 10 × 10 stride 1: 96 / 171 vs 79 / 213; 12 × 12 stride 1:
-     * 145 / 257 vs 102 / 262; 14 × 14 stride 1: 200 / 330 vs 134 / 338. Stride 2, channels last vs sampled (per image,
-     * medians of 41, two runs): 32 × 32 → 16 × 16 (144 channels) 267–269 / 587–629 vs 137–138 / 314–325; 16 × 16 → 8 × 8
-     * (192 channels) 86–90 / 183–194 vs 63–67 / 140–146; 8 × 8 → 4 × 4 (576 channels) 68–74 / 133–148 vs 62–110 / 242–435.
+     * 145 / 257 vs 102 / 262; 14 × 14 stride 1: 200 / 330 vs 134 / 338; 32 × 32 → 16 × 16 stride 2 (96 channels):
+     * 203–207 / 418–424 vs 225–245 / 497–545. Channels last vs sampled, 3 × 3 at stride 2 (per image, medians of 41,
+     * two runs): 32 × 32 → 16 × 16 (144 channels) 267–269 / 587–629 vs 137–138 / 314–325; 16 × 16 → 8 × 8 (192
+     * channels) 86–90 / 183–194 vs 63–67 / 140–146; 8 × 8 → 4 × 4 (576 channels) 68–74 / 133–148 vs 62–110 / 242–435.
      */
     private boolean depthwiseChannelsLast() {
         int ohw = oh * ow;
-        return Vec.ENABLED && (stride >= 2 ? ohw < 64 : ohw <= 64);
+        if (!Vec.ENABLED) return false;
+        if (stride == 1) return ohw <= 64;
+        return ohw < 64 || (!(k == 3 && stride == 2) && ohw <= 256);
     }
 
     /**

@@ -59,7 +59,7 @@ class GraphTest {
         record Case(ModelSpec spec, List<String> acts, int fusedFineTuning, int fusedInference) { }
         List<Case> cases = List.of(new Case(net(), List.of("r1", "r2", "r3", "r4"), 2, 3),
                 new Case(NoAllocationTest.smallPlanes(), List.of("r1", "r2", "r3"), 3, 3),
-                new Case(NoAllocationTest.largePlanes(), List.of("r1", "r2"), 2, 2));
+                new Case(NoAllocationTest.largePlanes(), List.of("r1", "r2", "r2b"), 3, 3));
         int checked = 0;
         for (int threads : new int[] {1, 2}) {
             try (org.lance4j.kernel.Workers w = new org.lance4j.kernel.Workers(threads)) {

@@ -41,8 +41,8 @@ class NoAllocationTest {
     }
 
     /**
-     * Depthwise convolutions on 20 × 20 planes: at stride 1 (400 outputs) the per-plane phase kernels, at stride 2 (100
-     * outputs) the sampled ones, split over channel blocks.
+     * Depthwise convolutions on 20 × 20 planes: at stride 1 (400 outputs) the phase planes, at stride 2 (100 outputs) the
+     * sampled kernels, split over channel blocks.
      */
     static ModelSpec largePlanes() {
         SpecBuilder b = new SpecBuilder("large-planes", 3, 20, 20);

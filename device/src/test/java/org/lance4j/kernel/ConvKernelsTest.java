@@ -122,36 +122,36 @@ class ConvKernelsTest {
     }
 
     /**
-     * The sampled stride ≥ 2 kernels (every stride-1 position, every S-th kept) against the scalar references: odd
-     * planes, kernels 1 to 7 (3 has its own unrolled loops), padding up to K − 1, strides 2 and 3; workspace garbage
-     * must not leak in, and dX and dW accumulate onto what is there.
+     * The sampled 3 × 3 kernels (every stride-1 position, every S-th kept) against the scalar references: odd planes,
+     * padding 0 to 2, strides 1 and 2 (dX into dx directly when W is a multiple of two vectors, else through the wide
+     * row); workspace garbage must not leak in, and dX and dW accumulate onto what is there.
      */
     @Test
     void depthwiseSampledMatchesScalar() {
         Rnd r = new Rnd(14);
         int cases = 0;
         for (int h : new int[] {1, 4, 7, 16, 19}) {
-            for (int w : new int[] {2, 5, 9, 17, 32, 35}) {
-                for (int k : new int[] {1, 3, 5, 7}) {
-                    for (int s : new int[] {2, 3}) {
+            for (int w : new int[] {1, 2, 5, 8, 9, 16, 17, 32, 35}) {
+                for (int k : new int[] {3}) {
+                    for (int s : new int[] {1, 2}) {
                         for (int p = 0; p < k; p++) {
                             if (h + 2 * p < k || w + 2 * p < k) continue;
                             int oh = Im2col.outSize(h, k, s, p), ow = Im2col.outSize(w, k, s, p);
                             float[] x = r.uniform(1 + h * w), wt = r.uniform(k * k + 2), dy = r.uniform(oh * ow + 1);
-                            float[] ws = r.uniform(3 + Depthwise.sampledFloats(h, w, k, s, p));
+                            float[] ws = r.uniform(3 + Depthwise.sampledFloats(h, w, s, p));
                             float[] ys = new float[oh * ow + 3], yv = r.uniform(oh * ow + 3);
                             System.arraycopy(ys, oh * ow, yv, oh * ow, 3);
                             Depthwise.forwardScalar(x, 1, h, w, wt, 2, k, s, p, ys, 0);
-                            Depthwise.forwardSampled(x, 1, h, w, wt, 2, k, s, p, yv, 0, ws, 3);
+                            Depthwise.forwardSampled(x, 1, h, w, wt, 2, s, p, yv, 0, ws, 3);
                             String what = "h=" + h + " w=" + w + " k=" + k + " s=" + s + " p=" + p;
                             Assert.close("sampled forward " + what, ys, yv, SUM_ATOL, SUM_RTOL);
                             float[] dws = r.uniform(k * k + 1), dwv = dws.clone();
                             Depthwise.backwardWeightScalar(x, 1, h, w, dy, 1, k, s, p, dws, 1);
-                            Depthwise.backwardWeightSampled(x, 1, h, w, dy, 1, k, s, p, dwv, 1, ws, 3);
+                            Depthwise.backwardWeightSampled(x, 1, h, w, dy, 1, s, p, dwv, 1, ws, 3);
                             Assert.close("sampled dW " + what, dws, dwv, SUM_ATOL, SUM_RTOL);
                             float[] dxs = r.uniform(h * w + 2), dxv = dxs.clone();
                             Depthwise.backwardInputScalar(dy, 1, h, w, wt, 2, k, s, p, dxs, 1);
-                            Depthwise.backwardInputSampled(dy, 1, h, w, wt, 2, k, s, p, dxv, 1, ws, 3);
+                            Depthwise.backwardInputSampled(dy, 1, h, w, wt, 2, s, p, dxv, 1, ws, 3);
                             Assert.close("sampled dX " + what, dxs, dxv, SUM_ATOL, SUM_RTOL);
                             cases++;
                         }
@@ -159,7 +159,7 @@ class ConvKernelsTest {
                 }
             }
         }
-        assertEquals(804, cases, "number of sampled depthwise shapes checked");
+        assertEquals(236, cases, "number of sampled depthwise shapes checked");
     }
 
     /** The fused 3 × 3 passes give the bits of the nine axpys and nine dot products they replace (any length, both strides). */
