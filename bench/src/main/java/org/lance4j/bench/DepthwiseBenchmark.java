@@ -18,8 +18,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Depthwise 3 × 3 forward and backward of one image (C channels), by the three paths: per-plane scalar
- * reference, per-plane phase planes (vectors along the plane), channels last (vectors across channels). The
- * layer picks phase planes for outputs of ≥ 64 elements and channels last below; these numbers are why.
+ * reference, per-plane vector kernels (vectors along the plane: the sampled kernels on these shapes, phase planes
+ * on others — {@code Depthwise.forward} picks), channels last (vectors across channels). The layer picks the
+ * per-plane path for outputs of ≥ 64 elements and channels last below; these numbers are why.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -65,7 +66,7 @@ public class DepthwiseBenchmark {
     }
 
     @Benchmark
-    public float[] forwardPhasedPerPlane() {
+    public float[] forwardVectorPerPlane() {
         for (int ch = 0; ch < c; ch++) Depthwise.forward(x, ch * h * w, h, w, wt, ch * k * k, k, s, p, y, ch * oh * ow, ws, 0);
         return y;
     }
@@ -77,7 +78,7 @@ public class DepthwiseBenchmark {
     }
 
     @Benchmark
-    public float[] backwardPhasedPerPlane() {
+    public float[] backwardVectorPerPlane() {
         for (int ch = 0; ch < c; ch++) {
             Depthwise.backwardWeight(x, ch * h * w, h, w, dy, ch * oh * ow, k, s, p, dw, ch * k * k, ws, 0);
             Depthwise.backwardInput(dy, ch * oh * ow, h, w, wt, ch * k * k, k, s, p, dx, ch * h * w, ws, 0);

@@ -64,6 +64,10 @@ public final class BatchNorm2d extends Layer {
         var = new float[c];
         s1 = new float[c];
         s2 = new float[c];
+        lanes = new float[Reduce.channelScratchFloats(c)];
+        sq = new double[c];
+        coefA = new float[c];
+        coefB = new float[c];
         boolean batchStats = usesBatchStats();
         keepXhat = onPath && ((batchStats && inputGrad[0]) || dgamma != null);
         channelMajor = hw <= SMALL_PLANE;
@@ -162,36 +166,55 @@ public final class BatchNorm2d extends Layer {
     private boolean fused;
     private float fusedCap;
 
-    /** Forward of channels [c0, c1): statistics (batch or running), the running update, normalization. */
+    /** Per-channel scratch of the plane path: vector accumulators, Σ (x − mean)², two coefficients. */
+    private float[] lanes, coefA, coefB;
+    private double[] sq;
+
+    /**
+     * Forward of channels [c0, c1): statistics (batch or running), the running update, normalization. Every pass reads
+     * the images in memory order, image by image and each channel's plane of the block in turn, with per-channel
+     * accumulators carried between images — the same operations in the same order per channel as walking one channel's
+     * planes image after image, so the same bits, but streams rather than B planes a whole image apart (one pass over
+     * 144 × 32 × 32 × 32: 0.58 of the time, {@link Reduce#channelSum}).
+     */
     private void forwardChannels(Tensor x, Tensor y, boolean keep, int c0, int c1) {
         boolean batchStats = usesBatchStats();
         int cnt = bsz * hw;
         if (batchStats) {
-            Reduce.channelSum(x.data, x.offset, bsz, c, hw, c0, c1, mean, 0, false);
+            Reduce.channelSum(x.data, x.offset, bsz, c, hw, c0, c1, mean, 0, false, lanes);
             for (int ch = c0; ch < c1; ch++) {
                 mean[ch] /= cnt;
-                double ss = 0;
-                for (int n = 0; n < bsz; n++) ss += Reduce.sumSqDiff(x.data, x.offset + (n * c + ch) * hw, hw, mean[ch]);
-                var[ch] = (float) (ss / cnt);
+                sq[ch] = 0;
             }
+            for (int n = 0; n < bsz; n++) {
+                for (int ch = c0; ch < c1; ch++) sq[ch] += Reduce.sumSqDiff(x.data, x.offset + (n * c + ch) * hw, hw, mean[ch]);
+            }
+            for (int ch = c0; ch < c1; ch++) var[ch] = (float) (sq[ch] / cnt);
             updateRunning(c0, c1);
         } else {
             runningStats(c0, c1);
         }
+        boolean two = keep && keepXhat;   // x → xhat (is, −mean·is) → y (γ, β); else x → y (γ·is, β − mean·γ·is) in one
         for (int ch = c0; ch < c1; ch++) {
             float is = (float) (1.0 / Math.sqrt(var[ch] + eps));
             float g = gamma != null ? gamma.data[gamma.offset + ch] : 1f;
             float bt = beta != null ? beta.data[beta.offset + ch] : 0f;
             if (keep) invstd.data[invstd.offset + ch] = is;
-            for (int n = 0; n < bsz; n++) {
+            coefA[ch] = two ? is : g * is;
+            coefB[ch] = two ? -mean[ch] * is : bt - mean[ch] * g * is;
+        }
+        for (int n = 0; n < bsz; n++) {
+            for (int ch = c0; ch < c1; ch++) {
                 int o = (n * c + ch) * hw;
-                if (keep && keepXhat) {
-                    Elementwise.scaleShift(x.data, x.offset + o, xhat.data, xhat.offset + o, hw, is, -mean[ch] * is);
+                if (two) {
+                    float g = gamma != null ? gamma.data[gamma.offset + ch] : 1f;
+                    float bt = beta != null ? beta.data[beta.offset + ch] : 0f;
+                    Elementwise.scaleShift(x.data, x.offset + o, xhat.data, xhat.offset + o, hw, coefA[ch], coefB[ch]);
                     Elementwise.scaleShift(xhat.data, xhat.offset + o, y.data, y.offset + o, hw, g, bt);
                 } else if (fused) {
-                    Elementwise.scaleShiftClamp(x.data, x.offset + o, y.data, y.offset + o, hw, g * is, bt - mean[ch] * g * is, fusedCap);
+                    Elementwise.scaleShiftClamp(x.data, x.offset + o, y.data, y.offset + o, hw, coefA[ch], coefB[ch], fusedCap);
                 } else {
-                    Elementwise.scaleShift(x.data, x.offset + o, y.data, y.offset + o, hw, g * is, bt - mean[ch] * g * is);
+                    Elementwise.scaleShift(x.data, x.offset + o, y.data, y.offset + o, hw, coefA[ch], coefB[ch]);
                 }
             }
         }
@@ -334,28 +357,30 @@ public final class BatchNorm2d extends Layer {
         if (keepXhat) ctx.held.release(xhat);
     }
 
-    /** Backward of channels [c0, c1): Σ dy and Σ dy·xhat, the affine gradients, dX. */
+    /** Backward of channels [c0, c1): Σ dy and Σ dy·xhat, the affine gradients, dX — image by image as the forward. */
     private void backwardChannels(Tensor dy, Tensor dx, int c0, int c1) {
         boolean batchStats = usesBatchStats();
         int cnt = bsz * hw;
-        Reduce.channelSum(dy.data, dy.offset, bsz, c, hw, c0, c1, s1, 0, false);
-        if (keepXhat) Reduce.channelDot(dy.data, dy.offset, xhat.data, xhat.offset, bsz, c, hw, c0, c1, s2, 0, false);
+        Reduce.channelSum(dy.data, dy.offset, bsz, c, hw, c0, c1, s1, 0, false, lanes);
+        if (keepXhat) Reduce.channelDot(dy.data, dy.offset, xhat.data, xhat.offset, bsz, c, hw, c0, c1, s2, 0, false, lanes);
         if (dgamma != null) Elementwise.axpy(1f, s2, c0, dgamma.data, dgamma.offset + c0, c1 - c0);
         if (dbeta != null) Elementwise.axpy(1f, s1, c0, dbeta.data, dbeta.offset + c0, c1 - c0);
-        if (dx != null) {
+        if (dx == null) return;
+        for (int ch = c0; ch < c1; ch++) {
+            float g = gamma != null ? gamma.data[gamma.offset + ch] : 1f;
+            coefA[ch] = g * invstd.data[invstd.offset + ch];
+        }
+        for (int n = 0; n < bsz; n++) {
             for (int ch = c0; ch < c1; ch++) {
-                float g = gamma != null ? gamma.data[gamma.offset + ch] : 1f;
-                float k = g * invstd.data[invstd.offset + ch];
-                for (int n = 0; n < bsz; n++) {
-                    int o = (n * c + ch) * hw;
-                    if (batchStats) {
-                        Elementwise.bnBackward(dy.data, dy.offset + o, xhat.data, xhat.offset + o, dx.data, dx.offset + o,
-                                hw, k, s1[ch] / cnt, s2[ch] / cnt, !overwriteInputGrad);
-                    } else if (overwriteInputGrad) {
-                        Elementwise.scaleShift(dy.data, dy.offset + o, dx.data, dx.offset + o, hw, k, 0f);
-                    } else {
-                        Elementwise.axpy(k, dy.data, dy.offset + o, dx.data, dx.offset + o, hw);
-                    }
+                int o = (n * c + ch) * hw;
+                float k = coefA[ch];
+                if (batchStats) {
+                    Elementwise.bnBackward(dy.data, dy.offset + o, xhat.data, xhat.offset + o, dx.data, dx.offset + o,
+                            hw, k, s1[ch] / cnt, s2[ch] / cnt, !overwriteInputGrad);
+                } else if (overwriteInputGrad) {
+                    Elementwise.scaleShift(dy.data, dy.offset + o, dx.data, dx.offset + o, hw, k, 0f);
+                } else {
+                    Elementwise.axpy(k, dy.data, dy.offset + o, dx.data, dx.offset + o, hw);
                 }
             }
         }

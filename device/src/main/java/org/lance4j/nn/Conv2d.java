@@ -41,6 +41,7 @@ public final class Conv2d extends Layer {
     private final Tensor b;   // (O) or null
     private final Tensor dw;  // (O, C/groups, K, K) or null when frozen
     private final Tensor db;  // (O) or null
+    private final float[] biasLanes;   // the bias gradient's per-channel accumulators (Reduce.channelSum), or null
     private Tensor saved;     // (B, C, H, W) input kept for dW (full store)
     private final ConvBasis basis;     // LANCE bases (or ASI's initial ones), or null for the full store
     private final boolean subspaceIteration; // ASI: refresh the factors from each batch before projecting
@@ -103,6 +104,7 @@ public final class Conv2d extends Layer {
         this.b = b;
         this.dw = dw;
         this.db = db;
+        this.biasLanes = db == null ? null : new float[Reduce.channelScratchFloats(outChannels)];
     }
 
     @Override
@@ -691,7 +693,7 @@ public final class Conv2d extends Layer {
     public void backward(Tensor dy, Tensor[] dxs) {
         Tensor dx = dxs[0];
         int ohw = oh * ow, hw = h * wd;
-        if (db != null) Reduce.channelSum(dy.data, dy.offset, bsz, outChannels, ohw, db.data, db.offset, true);
+        if (db != null) Reduce.channelSum(dy.data, dy.offset, bsz, outChannels, ohw, db.data, db.offset, true, biasLanes);
         float[] gd = dy.data, wdata = w.data;
         boolean lance = compressed();
         if (lance && unfolded()) unfoldedWeightGrad(dy);
@@ -894,8 +896,8 @@ public final class Conv2d extends Layer {
      * 8 × 8 stride 1 (192 channels) 58 / 99 vs 69 / 156; 10 × 10 stride 1: 96 / 171 vs 79 / 213; 12 × 12 stride 1:
      * 145 / 257 vs 102 / 262; 14 × 14 stride 1: 200 / 330 vs 134 / 338; 32 × 32 → 16 × 16 stride 2 (96 channels):
      * 203–207 / 418–424 vs 225–245 / 497–545. Channels last vs sampled, 3 × 3 at stride 2 (per image, medians of 41,
-     * two runs): 32 × 32 → 16 × 16 (144 channels) 267–269 / 587–629 vs 137–138 / 314–325; 16 × 16 → 8 × 8 (192
-     * channels) 86–90 / 183–194 vs 63–67 / 140–146; 8 × 8 → 4 × 4 (576 channels) 68–74 / 133–148 vs 62–110 / 242–435.
+     * two runs): 32 × 32 → 16 × 16 (144 channels) 227–242 / 524–529 vs 100–120 / 308–319; 16 × 16 → 8 × 8 (192
+     * channels) 79–80 / 164–165 vs 44–48 / 125–126; 8 × 8 → 4 × 4 (576 channels) 66–73 / 128–146 vs 77–119 / 223–377.
      */
     private boolean depthwiseChannelsLast() {
         int ohw = oh * ow;

@@ -2,6 +2,7 @@ package org.lance4j.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 import org.lance4j.testutil.Assert;
 import org.lance4j.testutil.Rnd;
@@ -22,8 +23,9 @@ class ReduceAndLossTest {
                 for (int hw : new int[] {1, 3, 8, 9, 17, 49, 64, 100}) {
                     float[] x = r.uniform(1 + b * c * hw), y = r.uniform(1 + b * c * hw);
                     float[] s = new float[c], d = new float[c], sr = new float[c], dr = new float[c];
-                    Reduce.channelSum(x, 1, b, c, hw, s, 0, false);
-                    Reduce.channelDot(x, 1, y, 1, b, c, hw, d, 0, false);
+                    float[] lanes = r.uniform(Reduce.channelScratchFloats(c));   // garbage must not leak in
+                    Reduce.channelSum(x, 1, b, c, hw, s, 0, false, lanes);
+                    Reduce.channelDot(x, 1, y, 1, b, c, hw, d, 0, false, lanes);
                     for (int ch = 0; ch < c; ch++) {
                         double ss = 0, dd = 0;
                         for (int n = 0; n < b; n++) {
@@ -39,7 +41,7 @@ class ReduceAndLossTest {
                     Assert.close("channelSum", sr, s, SUM_ATOL, SUM_RTOL);
                     Assert.close("channelDot", dr, d, SUM_ATOL, SUM_RTOL);
                     float[] acc = sr.clone();
-                    Reduce.channelSum(x, 1, b, c, hw, acc, 0, true);
+                    Reduce.channelSum(x, 1, b, c, hw, acc, 0, true, lanes);
                     for (int ch = 0; ch < c; ch++) sr[ch] *= 2;
                     Assert.close("channelSum accumulate", sr, acc, 2 * SUM_ATOL, SUM_RTOL);
                     float[] mean = new float[b * c], meanRef = new float[b * c];
@@ -58,6 +60,62 @@ class ReduceAndLossTest {
             }
         }
         assertEquals(72, cases);
+    }
+
+    /**
+     * The channel sums read image by image in memory order give, per channel, the bits of one accumulator walking that
+     * channel's planes image after image (the order they had before) — for the whole tensor and for two channel ranges
+     * (two threads' parts), with garbage in the scratch; planes that are not whole vectors take per-plane double sums.
+     */
+    @Test
+    void channelSumsInMemoryOrderKeepEachChannelsOrder() {
+        Rnd r = new Rnd(11);
+        int l = Vec.F.length(), cases = 0;
+        for (int b : new int[] {1, 3, 32}) {
+            for (int c : new int[] {1, 5, 19}) {
+                for (int hw : new int[] {l, 2 * l, 9 * l, 32 * l, l + 1}) {
+                    float[] x = r.uniform(2 + b * c * hw), y = r.uniform(2 + b * c * hw);
+                    float[] sumRef = new float[c], dotRef = new float[c];
+                    for (int ch = 0; ch < c; ch++) {
+                        if (Vec.ENABLED && hw % l == 0) {
+                            FloatVector a = FloatVector.zero(Vec.F), d = a;
+                            for (int n = 0; n < b; n++) {
+                                for (int i = 0, o = 2 + (n * c + ch) * hw; i < hw; i += l) {
+                                    a = a.add(FloatVector.fromArray(Vec.F, x, o + i));
+                                    d = FloatVector.fromArray(Vec.F, x, o + i).fma(FloatVector.fromArray(Vec.F, y, o + i), d);
+                                }
+                            }
+                            sumRef[ch] = Vec.sumLanes(a);
+                            dotRef[ch] = Vec.sumLanes(d);
+                        } else {
+                            double a = 0, d = 0;
+                            for (int n = 0; n < b; n++) {
+                                a += Reduce.sum(x, 2 + (n * c + ch) * hw, hw);
+                                d += Reduce.dot(x, 2 + (n * c + ch) * hw, y, 2 + (n * c + ch) * hw, hw);
+                            }
+                            sumRef[ch] = (float) a;
+                            dotRef[ch] = (float) d;
+                        }
+                    }
+                    float[] lanes = r.uniform(Reduce.channelScratchFloats(c));
+                    float[] s = new float[c], d = new float[c], sp = new float[c], dp = new float[c];
+                    Reduce.channelSum(x, 2, b, c, hw, s, 0, false, lanes);
+                    Reduce.channelDot(x, 2, y, 2, b, c, hw, d, 0, false, lanes);
+                    int half = c / 2;
+                    for (int[] part : new int[][] {{half, c}, {0, half}}) {
+                        Reduce.channelSum(x, 2, b, c, hw, part[0], part[1], sp, 0, false, lanes);
+                        Reduce.channelDot(x, 2, y, 2, b, c, hw, part[0], part[1], dp, 0, false, lanes);
+                    }
+                    String at = "b=" + b + " c=" + c + " hw=" + hw;
+                    Assert.sameBits(sumRef, s, "channelSum " + at);
+                    Assert.sameBits(dotRef, d, "channelDot " + at);
+                    Assert.sameBits(sumRef, sp, "channelSum in two ranges " + at);
+                    Assert.sameBits(dotRef, dp, "channelDot in two ranges " + at);
+                    cases++;
+                }
+            }
+        }
+        assertEquals(45, cases);
     }
 
     @Test
