@@ -21,8 +21,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>The layer's main path is <em>channels last</em> ({@link #forwardChannelsLast}, {@link #backwardChannelsLast}):
  * a block of channels of one image is transposed to (H·W, C), and every tap becomes one vector FMA across
  * channels — full vectors on any plane size, including the 1×1 to 4×4 planes at the end of MobileNetV2 at
- * 32 px, where the per-plane paths above ran short scalar loops (a third of a step's profile); at stride 2 only
- * below 8 × 8 outputs. The per-plane functions also serve LANCE's reduced-channel weight gradient, and the scalar ones
+ * 32 px, where the per-plane paths above ran short scalar loops (a third of a step's profile); at stride 2 below
+ * 8 × 8 outputs for a 3 × 3 kernel, up to 16 × 16 for others ({@code Conv2d.depthwiseChannelsLast}). The per-plane functions also serve LANCE's reduced-channel weight gradient, and the scalar ones
  * are the references.
  */
 public final class Depthwise {
