@@ -895,7 +895,8 @@ public final class Conv2d extends Layer {
      * more). Measured, both paths on the same layer in one JVM, forward / backward in µs, channels last vs phase planes:
      * 8 × 8 stride 1 (192 channels) 58 / 99 vs 69 / 156; 10 × 10 stride 1: 96 / 171 vs 79 / 213; 12 × 12 stride 1:
      * 145 / 257 vs 102 / 262; 14 × 14 stride 1: 200 / 330 vs 134 / 338; 32 × 32 → 16 × 16 stride 2 (96 channels):
-     * 203–207 / 418–424 vs 225–245 / 497–545. Channels last vs sampled, 3 × 3 at stride 2 (per image, medians of 41,
+     * 203–207 / 418–424 vs 225–245 / 497–545; stride 2 onto 20 × 20: 294 / 570 vs 276 / 520; onto 32 × 32: 885 / 2378
+     * vs 717 / 1609. Channels last vs sampled, 3 × 3 at stride 2 (per image, medians of 41,
      * two runs): 32 × 32 → 16 × 16 (144 channels) 227–242 / 524–529 vs 100–120 / 308–319; 16 × 16 → 8 × 8 (192
      * channels) 79–80 / 164–165 vs 44–48 / 125–126; 8 × 8 → 4 × 4 (576 channels) 66–73 / 128–146 vs 77–119 / 223–377.
      */

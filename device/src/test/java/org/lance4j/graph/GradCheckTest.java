@@ -48,7 +48,8 @@ class GradCheckTest {
         conv(cs, "conv k5 s2 p2 odd", 2, 7, 5, new LayerSpec.Conv(3, 5, 2, 2, 1, true));
         // the blocked paths need larger planes and layers: W packed once for every image (1×1) or every pass (3×3,
         // per image and chunk by chunk), dW summed over the images in one split call, depthwise on phase planes
-        // (3 × 3 at stride 1 on 12 × 12, 5 × 5 at stride 2) or by the sampled kernels (3 × 3 on 16 × 16, at strides 1 and 2)
+        // (3 × 3 at stride 1 on 12 × 12) or by the sampled kernels (3 × 3 on 16 × 16, at strides 1 and 2); a 5 × 5 at
+        // stride 2 onto 9 × 9 runs channels last (Conv2d.depthwiseChannelsLast)
         cs.add(new Case("conv 1x1 large plane (batched W, summed dW)", single(16, 12, 12, new LayerSpec.Conv(16, 1, 1, 0, 1, false)),
                 TrainableRule.all(), true, false, 0));
         cs.add(new Case("conv k3 large plane (W packed once per pass)", single(16, 12, 12, new LayerSpec.Conv(16, 3, 1, 1, 1, false)),
@@ -61,7 +62,7 @@ class GradCheckTest {
                 TrainableRule.all(), true, false, 0, 3));
         cs.add(new Case("depthwise k3 s2 large plane (sampled kernels)", single(2, 16, 16, new LayerSpec.Conv(2, 3, 2, 1, 2, false)),
                 TrainableRule.all(), true, false, 0, 3));
-        cs.add(new Case("depthwise k5 s2 odd plane (phase planes)", single(3, 17, 17, new LayerSpec.Conv(3, 5, 2, 2, 3, false)),
+        cs.add(new Case("depthwise k5 s2 odd plane (channels last)", single(3, 17, 17, new LayerSpec.Conv(3, 5, 2, 2, 3, false)),
                 TrainableRule.all(), true, false, 0, 2));
 
         LayerSpec.BatchNorm bn = LayerSpec.BatchNorm.standard();
