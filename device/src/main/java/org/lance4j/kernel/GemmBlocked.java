@@ -10,8 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Loops as in Goto and van de Geijn's layout: for each NC-column panel of B and KC-deep slice, B's
  * slice is packed into NR-wide strips (K-major, contiguous); for each MC-row block of A, A's slice is
- * packed into MR-tall strips; then an MR × NR register-blocked micro-kernel (MR = 4 rows × 2 vectors,
- * 8 accumulators) walks the strips. Edges are zero-padded in the packs and the micro-kernel always
+ * packed into MR-tall strips; then an MR × NR register-blocked micro-kernel (MR = 5 rows × 2 vectors,
+ * 10 accumulators) walks the strips. Edges are zero-padded in the packs and the micro-kernel always
  * computes a full tile, writing back only the valid part: every element of C is computed by the same
  * sequence of operations wherever it lies, so splitting the output over threads (by column or row
  * ranges, {@link Workers}) gives bit-identical results for any thread count.
@@ -23,13 +23,13 @@ final class GemmBlocked {
     private static final VectorSpecies<Float> S = Vec.F;
     private static final int L = S.length();
     /** Micro-tile rows. */
-    static final int MR = 4;
+    static final int MR = 5;
     /** Micro-tile columns: two vectors. */
     static final int NR = 2 * L;
     /** Depth of a packed slice (KC·NR floats of B per strip stay in L1). */
     static final int KC = 256;
     /** Rows of A packed at once (MC·KC floats in L2); a multiple of MR. */
-    static final int MC = 96;
+    static final int MC = 100;
     /** Panels at most this wide read A in place rather than packing it (too few strips to reuse a packed copy). */
     static final int IN_PLACE_MAX_N = 4 * NR;
     /** Columns of B packed at once (KC·NC floats); a multiple of NR. */
@@ -348,7 +348,7 @@ final class GemmBlocked {
                 int src = off + p * acs, o = dOff + p * MR;
                 for (int s = 0; s < full; s += MR, o += stripLen) {
                     int q = src + s;
-                    dst[o] = a[q]; dst[o + 1] = a[q + 1]; dst[o + 2] = a[q + 2]; dst[o + 3] = a[q + 3];
+                    dst[o] = a[q]; dst[o + 1] = a[q + 1]; dst[o + 2] = a[q + 2]; dst[o + 3] = a[q + 3]; dst[o + 4] = a[q + 4];
                 }
                 if (tail > 0) {
                     for (int r = 0; r < tail; r++) dst[o + r] = a[src + full + r];
@@ -360,11 +360,11 @@ final class GemmBlocked {
         int d = dOff;
         for (int s = 0; s < mb; s += MR) {
             int rows = Math.min(MR, mb - s);
-            if (rows == MR) {   // the four rows read side by side, the strip written in order
-                int s0 = off + s * ars, s1 = s0 + ars, s2 = s1 + ars, s3 = s2 + ars;
+            if (rows == MR) {   // the rows of a strip read side by side, the strip written in order
+                int s0 = off + s * ars, s1 = s0 + ars, s2 = s1 + ars, s3 = s2 + ars, s4 = s3 + ars;
                 for (int p = 0, q = 0; p < kb; p++, q += acs) {
                     int o = d + p * MR;
-                    dst[o] = a[s0 + q]; dst[o + 1] = a[s1 + q]; dst[o + 2] = a[s2 + q]; dst[o + 3] = a[s3 + q];
+                    dst[o] = a[s0 + q]; dst[o + 1] = a[s1 + q]; dst[o + 2] = a[s2 + q]; dst[o + 3] = a[s3 + q]; dst[o + 4] = a[s4 + q];
                 }
             } else {
                 for (int r = 0; r < rows; r++) {
@@ -454,24 +454,28 @@ final class GemmBlocked {
      * {@link #writeBack} then stores, so edge elements round as interior ones do. Straight into C saves the round trip
      * through the tile, which cost as much as the loop on the short K of a thin 1 × 1 convolution (K = 16–32).
      *
-     * <p>Why four rows: C2 compiles this method anew in every run, and its register
-     * allocation varies with the profile. A 6-row kernel (12 accumulators, 16 AVX2 registers) spilled accumulators
-     * inside its loop in about half of the runs — 56–68 instructions and 4–8 stack accesses per step of p instead of
-     * 44 and none, the whole run 1.3–3× slower (a MobileNetV2 fine-tuning step 280–330 ms or 400–660 ms; ResNet18
-     * 1.1 s or 2.3 s; checked in the disassembly of each run) — and more often with the write-back to C inside the
-     * method. Four rows leave registers to spare (8 accumulators, 2 of B, the broadcasts): in 8 of 8 runs a
-     * 28-instruction loop with no spill and, A's offsets now being a shift of p, no range check left in it — and
-     * the same loop with the stores into C at the end (3 of 3 runs checked). The
-     * AArch64 target has 32 vector registers; a 6- or 8-row kernel there is untried.
+     * <p>Why five rows: the FMA's latency (4 cycles on Zen 3, two FMA pipes) needs at least 8 independent chains,
+     * and with the loads between them 8 are not enough. Measured alone on a strip in L1 (K = 256, this machine):
+     * gcc's 4 × 16 kernel ran at 45–64 GFLOPS, 5 × 16 at 54–94, 6 × 16 at 65–89 (a pure FMA loop: 8 chains 79–88,
+     * 10 chains 96–100, peak ~100), and C2's Java kernels the same way — 4 rows 46–49, 5 rows 50–60 in the same JVM,
+     * alternating (the machine's speed drifts by up to 2× over seconds, so only side-by-side figures compare).
+     * Registers bound the rows: C2 compiles this method anew in every run and its register allocation varies
+     * with the profile. Six rows (12 accumulators + 2 of B + the broadcasts in 16 AVX2 registers) spilled
+     * accumulators inside the loop in about half of the runs (31 instructions and no stack access per step of p, or
+     * 45 with 4; 70–99 GFLOPS or 41–43; seen again this round, and the reason a 6-row kernel was dropped before),
+     * and A padded to 8 per step (for a shift-derived B index) spilled in 6 of 6. Five rows leave a register to
+     * spare: 6 of 6 runs compiled a 28–34-instruction loop with no stack access (checked in the disassembly). B's
+     * index is a second induction variable (16 / 5 is no shift of A's), which leaves B's range check in the loop:
+     * two compare-and-branch pairs, no measurable cost next to the FMAs. In a whole step (old and new classes
+     * alternating, 11 rounds, one thread) the change from four rows took ResNet18's full step to 0.95 of the time,
+     * MobileNetV2's to 0.98 (fine-tuning 1.03, within its 0.85–1.19 spread). The AArch64 target has 32 vector
+     * registers; more rows there are untried.
      */
     static void kernel(int kb, float[] pa, int ao, float[] pb, int bo, float[] c, int co, int ldc, boolean add) {
-        FloatVector x00 = FloatVector.zero(S), x01 = x00, x10 = x00, x11 = x00, x20 = x00, x21 = x00, x30 = x00, x31 = x00;
-        // the loop runs over A's index itself and B's index is a shift of it (bp = 4·ap + const): the JIT hoists the range
-        // checks of both out of the loop and keeps one counter (25 instructions per 8 FMAs, no spill; counting p and deriving
-        // both indices from it took 28, and the kernel 0.91-0.96 of the time measured alone)
-        final int shift = bo - ao * (NR / MR), end = ao + kb * MR;
-        for (int ap = ao; ap < end; ap += MR) {
-            int bp = ap * (NR / MR) + shift;
+        FloatVector x00 = FloatVector.zero(S), x01 = x00, x10 = x00, x11 = x00, x20 = x00, x21 = x00, x30 = x00, x31 = x00,
+                x40 = x00, x41 = x00;
+        final int end = ao + kb * MR;
+        for (int ap = ao, bp = bo; ap < end; ap += MR, bp += NR) {
             FloatVector b0 = FloatVector.fromArray(S, pb, bp);
             FloatVector b1 = FloatVector.fromArray(S, pb, bp + L);
             FloatVector v = FloatVector.broadcast(S, pa[ap]);
@@ -482,24 +486,29 @@ final class GemmBlocked {
             x20 = v.fma(b0, x20); x21 = v.fma(b1, x21);
             v = FloatVector.broadcast(S, pa[ap + 3]);
             x30 = v.fma(b0, x30); x31 = v.fma(b1, x31);
+            v = FloatVector.broadcast(S, pa[ap + 4]);
+            x40 = v.fma(b0, x40); x41 = v.fma(b1, x41);
         }
-        int c1 = co + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+        int c1 = co + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc;
         if (add) {
             x00 = x00.add(FloatVector.fromArray(S, c, co)); x01 = x01.add(FloatVector.fromArray(S, c, co + L));
             x10 = x10.add(FloatVector.fromArray(S, c, c1)); x11 = x11.add(FloatVector.fromArray(S, c, c1 + L));
             x20 = x20.add(FloatVector.fromArray(S, c, c2)); x21 = x21.add(FloatVector.fromArray(S, c, c2 + L));
             x30 = x30.add(FloatVector.fromArray(S, c, c3)); x31 = x31.add(FloatVector.fromArray(S, c, c3 + L));
+            x40 = x40.add(FloatVector.fromArray(S, c, c4)); x41 = x41.add(FloatVector.fromArray(S, c, c4 + L));
         }
         x00.intoArray(c, co); x01.intoArray(c, co + L);
         x10.intoArray(c, c1); x11.intoArray(c, c1 + L);
         x20.intoArray(c, c2); x21.intoArray(c, c2 + L);
         x30.intoArray(c, c3); x31.intoArray(c, c3 + L);
+        x40.intoArray(c, c4); x41.intoArray(c, c4 + L);
     }
 
     /** {@link #kernel} into the tile, reading a full strip of A in place through its strides (A(r, p) at ao + r·ars + p·acs). */
     static void kernelInPlace(int kb, float[] a, int ao, int ars, int acs, float[] pb, int bo, float[] tile) {
-        FloatVector x00 = FloatVector.zero(S), x01 = x00, x10 = x00, x11 = x00, x20 = x00, x21 = x00, x30 = x00, x31 = x00;
-        final int r0 = ao, r1 = ao + ars, r2 = r1 + ars, r3 = r2 + ars;
+        FloatVector x00 = FloatVector.zero(S), x01 = x00, x10 = x00, x11 = x00, x20 = x00, x21 = x00, x30 = x00, x31 = x00,
+                x40 = x00, x41 = x00;
+        final int r0 = ao, r1 = ao + ars, r2 = r1 + ars, r3 = r2 + ars, r4 = r3 + ars;
         for (int p = 0, q = 0; p < kb; p++, q += acs, bo += NR) {
             FloatVector b0 = FloatVector.fromArray(S, pb, bo);
             FloatVector b1 = FloatVector.fromArray(S, pb, bo + L);
@@ -511,11 +520,14 @@ final class GemmBlocked {
             x20 = v.fma(b0, x20); x21 = v.fma(b1, x21);
             v = FloatVector.broadcast(S, a[r3 + q]);
             x30 = v.fma(b0, x30); x31 = v.fma(b1, x31);
+            v = FloatVector.broadcast(S, a[r4 + q]);
+            x40 = v.fma(b0, x40); x41 = v.fma(b1, x41);
         }
         x00.intoArray(tile, 0); x01.intoArray(tile, L);
         x10.intoArray(tile, NR); x11.intoArray(tile, NR + L);
         x20.intoArray(tile, 2 * NR); x21.intoArray(tile, 2 * NR + L);
         x30.intoArray(tile, 3 * NR); x31.intoArray(tile, 3 * NR + L);
+        x40.intoArray(tile, 4 * NR); x41.intoArray(tile, 4 * NR + L);
     }
 
     /**
