@@ -483,8 +483,8 @@ final class GemmBlocked {
      * alternating (the machine's speed drifts by up to 2× over seconds, so only side-by-side figures compare).
      * Registers bound the rows: C2 compiles this method anew in every run and its register allocation varies
      * with the profile. Six rows (12 accumulators + 2 of B + the broadcasts in 16 AVX2 registers) spilled
-     * accumulators inside the loop in about half of the runs (31 instructions and no stack access per step of p, or
-     * 45 with 4; 70–99 GFLOPS or 41–43; seen again this round, and the reason a 6-row kernel was dropped before),
+     * accumulators inside the loop in 6 of 10 runs (31 instructions and no stack access per step of p, or 45 with
+     * 4; 70–99 GFLOPS or 41–43; the reason a 6-row kernel was dropped in an earlier round too),
      * and A padded to 8 per step (for a shift-derived B index) spilled in 6 of 6. Five rows leave a register to
      * spare: 6 of 6 runs compiled a 28–34-instruction loop with no stack access (checked in the disassembly). B's
      * index is a second induction variable (16 / 5 is no shift of A's), which leaves B's range check in the loop:
