@@ -479,16 +479,18 @@ final class GemmBlocked {
      * <p>Why five rows: the FMA's latency (4 cycles on Zen 3, two FMA pipes) needs at least 8 independent chains,
      * and with the loads between them 8 are not enough. Measured alone on a strip in L1 (K = 256, this machine):
      * gcc's 4 × 16 kernel ran at 45–64 GFLOPS, 5 × 16 at 54–94, 6 × 16 at 65–89 (a pure FMA loop: 8 chains 79–88,
-     * 10 chains 96–100, peak ~100), and C2's Java kernels the same way — 4 rows 46–49, 5 rows 50–60 in the same JVM,
-     * alternating (the machine's speed drifts by up to 2× over seconds, so only side-by-side figures compare).
+     * 10 chains 96–100, peak ~100), and C2's Java kernels the same way — 4 rows 46–49 and 5 rows 50–60 in the
+     * machine's slow phases, 65–78 and 72–96 in its fast ones, alternating in one JVM (the machine's speed drifts by up
+     * to 2× over seconds, so only side-by-side figures compare).
      * Registers bound the rows: C2 compiles this method anew in every run and its register allocation varies
      * with the profile. Six rows (12 accumulators + 2 of B + the broadcasts in 16 AVX2 registers) spilled
      * accumulators inside the loop in 6 of 10 runs (31 instructions and no stack access per step of p, or 45 with
      * 4; 70–99 GFLOPS or 41–43; the reason a 6-row kernel was dropped in an earlier round too),
      * and A padded to 8 per step (for a shift-derived B index) spilled in 6 of 6. Five rows leave a register to
      * spare: 6 of 6 runs compiled a 28–34-instruction loop with no stack access (checked in the disassembly). B's
-     * index is a second induction variable (16 / 5 is no shift of A's), which leaves B's range check in the loop:
-     * two compare-and-branch pairs, no measurable cost next to the FMAs. In a whole step (old and new classes
+     * index is a second induction variable (16 / 5 is no shift of A's), which leaves B's range check in the loop
+     * (two compare-and-branch pairs; counting p instead and deriving both indices removed B's checks but kept A's, 38
+     * instructions, and ran no faster). In a whole step (old and new classes
      * alternating, 11 rounds, one thread) the change from four rows took ResNet18's full step to 0.95 of the time,
      * MobileNetV2's to 0.98 (fine-tuning 1.03, within its 0.85–1.19 spread). The AArch64 target has 32 vector
      * registers; more rows there are untried.
