@@ -80,7 +80,8 @@ class GemmBlockedTest {
     void threadCountsGiveIdenticalBits() {
         Rnd r = new Rnd(12);
         // wide (split by column panels), tall and thin (split by row blocks), and a shape with edges both ways
-        int[][] shapes = {{37, 301, 70}, {301, 21, 90}, {67, 67, 300}};
+        // (thin: NR + 5 columns, one full strip and a partial one at any vector width)
+        int[][] shapes = {{37, 301, 70}, {301, GemmBlocked.NR + 5, 90}, {67, 67, 300}};
         try (Workers w2 = new Workers(2); Workers w3 = new Workers(3)) {
             for (int[] s : shapes) {
                 int m = s[0], n = s[1], k = s[2];
@@ -190,7 +191,7 @@ class GemmBlockedTest {
     void summedProductsGiveTheBitsOfTheLoop() {
         Rnd r = new Rnd(16);
         // tall (split by rows) and wide (split by columns), K over several slices, edges both ways
-        int[][] shapes = {{GemmBlocked.MC + 7, 21, GemmBlocked.KC + 30}, {13, 5 * GemmBlocked.NR + 3, 100}};
+        int[][] shapes = {{GemmBlocked.MC + 7, GemmBlocked.NR + 5, GemmBlocked.KC + 30}, {13, 5 * GemmBlocked.NR + 3, 100}};
         for (int[] sh : shapes) {
             int m = sh[0], n = sh[1], k = sh[2], count = 4, aStride = m * k + 5, bStride = n * k + 7;
             float[] a = r.uniform(count * aStride), b = r.uniform(count * bStride), c0 = r.uniform(m * n);
