@@ -9,6 +9,7 @@ import org.lance4j.kernel.ModeOps;
 import org.lance4j.kernel.Reduce;
 import org.lance4j.kernel.Transpose;
 import org.lance4j.kernel.Vec;
+import org.lance4j.kernel.Winograd;
 import org.lance4j.kernel.Workers;
 import org.lance4j.linalg.SymmetricEigen;
 import org.lance4j.tensor.Shape;
@@ -61,6 +62,25 @@ public final class Conv2d extends Layer {
      */
     private int chunk;
     static final int CHUNK_COLUMNS = 128;
+    /**
+     * A 3 × 3 convolution at stride 1 with padding 1, one group, at least {@link #WINOGRAD_MIN_CHANNELS} channels in and
+     * out: forward and input gradient by Winograd's F(2 × 2, 3 × 3) ({@link Winograd}; the weight gradient stays
+     * im2col's). {@code -Dlance4j.winograd=false}: never; {@code =always}: at any channel count (the golden-state test runs
+     * so, against PyTorch's direct convolutions).
+     */
+    private boolean winograd;
+    /** Images per Winograd pass: about {@link #WINOGRAD_TILES} tiles (the GEMMs' columns), whole images. */
+    private int winogradImages;
+    static final String WINOGRAD = winogradSetting();
+    static final int WINOGRAD_MIN_CHANNELS = 16, WINOGRAD_TILES = 512;
+
+    private static String winogradSetting() {
+        String v = System.getProperty("lance4j.winograd", "auto");
+        if (!v.equals("auto") && !v.equals("false") && !v.equals("always")) {
+            throw new IllegalArgumentException("-Dlance4j.winograd=" + v + ": use auto (the default), false or always");
+        }
+        return v;
+    }
     /** im2col / col2im of one image, split over blocks of channels (one per thread). */
     private final ColumnsTask columns = new ColumnsTask();
     /** Depthwise forward and backward of one image, split over blocks of channels (one per thread). */
@@ -121,6 +141,9 @@ public final class Conv2d extends Layer {
         depthwise = groups == c && outChannels == c && groups > 1;
         direct = k == 1 && stride == 1 && pad == 0;
         chunk = groups == 1 ? Math.max(1, Math.min(bsz, CHUNK_COLUMNS / (oh * ow))) : 1;
+        winograd = !WINOGRAD.equals("false") && groups == 1 && k == 3 && stride == 1 && pad == 1
+                && (WINOGRAD.equals("always") || c >= WINOGRAD_MIN_CHANNELS && outChannels >= WINOGRAD_MIN_CHANNELS);
+        winogradImages = Math.max(1, Math.min(bsz, WINOGRAD_TILES / Winograd.tiles(h, wd)));
         if (basis != null && basis.unfolded()) {
             if (!trainParams) throw new IllegalArgumentException(name + ": a LANCE basis was given but the layer is not trained");
             if (groups != 1) throw new IllegalArgumentException(name + ": an unfolded (continual-learning) basis needs groups = 1, not " + groups);
@@ -259,6 +282,7 @@ public final class Conv2d extends Layer {
         else if (chunk > 1) own = chunkWorkspace();
         else if (direct) own = dw != null ? (long) c * h * wd : 0;
         else own = (dw != null ? 2L : 1L) * c * k * k * oh * ow;
+        if (winograd) own = Math.max(own, winogradWorkspace());
         if (hosvd()) {
             long eig = 0;   // per mode: its Gram (D, D), or the unfolding (D, N) + its Gram (N, N) + V scaled (N, D)
             for (int m = 0; m < 4; m++) {
@@ -373,6 +397,132 @@ public final class Conv2d extends Layer {
         }
     }
 
+    /** Rows of U transformed at once for a product with {@code rows} output rows: all of them, or as many as V has tile columns. */
+    private int winogradRows(int rows) {
+        return Math.min(rows, winogradImages * Winograd.tiles(h, wd));
+    }
+
+    /**
+     * Winograd pass: U (16, rows of a block, cols), V (16, C_in, T), M (16, C_out, T), T = tiles of a pass's images;
+     * the forward's C_in = C, C_out = O, the input gradient's the reverse.
+     */
+    private long winogradWorkspace() {
+        long t = (long) winogradImages * Winograd.tiles(h, wd);
+        long u = Math.max((long) winogradRows(outChannels) * c, (long) winogradRows(c) * outChannels);
+        return Winograd.XI * (u + t * (c + outChannels) + 3L * XI_PAD);
+    }
+
+    /**
+     * Floats between consecutive ξ blocks of U, V and M beyond their size: blocks a power of two apart (512 × 512 of U,
+     * 256 × 512 of V) put the 16 positions a transform writes or reads in one cache set, which held all 16 streams in
+     * the L1's few ways — one cache line apart they are not. Measured alone (512 channels, 4 × 4 planes, 32 images):
+     * U's transform 9.2 → 1.8 ms, V's 2.7 → 0.9, M's 0.8 → 0.6; (256, 8 × 8) V's 5.0 → 1.6 ms.
+     */
+    static final int XI_PAD = 16;
+
+    /** Forward by F(2 × 2, 3 × 3), then the bias. */
+    private void forwardWinograd(Tensor x, Tensor y) {
+        winogradPass(false, x.data, x.offset, y.data, y.offset);
+        if (b != null) {
+            int ohw = oh * ow;
+            for (int n = 0; n < bsz; n++) {
+                int yo = y.offset + n * outChannels * ohw;
+                for (int o = 0; o < outChannels; o++) Elementwise.addScalar(y.data, yo + o * ohw, ohw, b.data[b.offset + o]);
+            }
+        }
+    }
+
+    /**
+     * One Winograd convolution over the batch, a pass of {@link #winogradImages} images at a time: the forward
+     * (out ← conv(in), then the epilogue when set) or, with {@code inputGrad}, dX += the transposed convolution of dY
+     * (W rotated by 180°, channels swapped). Per pass: V ← the input's tiles; per block of U's rows (all rows when U is
+     * no larger than V; the block's U transformed from W there, or once for the whole batch), M_ξ ← U_ξ · V_ξ for the
+     * 16 positions ξ; then the output tiles from M. Every element is computed the same way whatever the thread count.
+     */
+    private void winogradPass(boolean inputGrad, float[] in, int inOff, float[] out, int outOff) {
+        int cin = inputGrad ? outChannels : c, cout = inputGrad ? c : outChannels, hw = h * wd, tpi = Winograd.tiles(h, wd);
+        int rows = winogradRows(cout);
+        float[] ws = ctx.workspace.data;
+        // U (16, rows, cin), V (16, cin, t), M (16, cout, t), each ξ block XI_PAD floats past the previous one's end
+        int u = ctx.workspace.offset, v = u + Winograd.XI * (rows * cin + XI_PAD), m = v + Winograd.XI * (cin * winogradImages * tpi + XI_PAD);
+        boolean whole = rows == cout;
+        if (whole) winogradTask.weights(inputGrad, 0, cout, ws, u, cout * cin + XI_PAD);
+        for (int n0 = 0; n0 < bsz; n0 += winogradImages) {
+            int cn = Math.min(winogradImages, bsz - n0), t = cn * tpi, vStride = cin * t + XI_PAD, mStride = cout * t + XI_PAD;
+            ctx.macs((long) outChannels * ckk * cn * hw);   // the convolution's multiply-adds (the model's count, not Winograd's)
+            winogradTask.input(in, inOff + n0 * cin * hw, cin, cn, ws, v, vStride, t);
+            for (int r0 = 0; r0 < cout; r0 += rows) {
+                int r1 = Math.min(cout, r0 + rows), uStride = (whole ? cout : r1 - r0) * cin + XI_PAD;
+                if (!whole) winogradTask.weights(inputGrad, r0, r1, ws, u, uStride);
+                for (int xi = 0; xi < Winograd.XI; xi++) {
+                    Gemm.nn(ctx.workers, r1 - r0, t, cin, ws, u + xi * uStride + (whole ? r0 * cin : 0), cin, ws, v + xi * vStride, t,
+                            ws, m + xi * mStride + r0 * t, t, false);
+                }
+            }
+            winogradTask.output(ws, m, mStride, t, cout, cn, out, outOff + n0 * cout * hw, inputGrad);
+        }
+    }
+
+    private final WinogradTask winogradTask = new WinogradTask();
+
+    /**
+     * The Winograd transforms split over threads by channels (rows of U; planes of V's and the output's images): each
+     * element is computed by one thread the same way whatever the split.
+     */
+    private final class WinogradTask implements Workers.Task {
+        private static final int WEIGHTS = 0, INPUT = 1, OUTPUT = 2;
+        private int mode, channels, images, off, dOff, xiStride, ld, r0;
+        private boolean flip, add;
+        private float[] src, dst;
+
+        /** U_ξ rows r0 .. r1 at dOff + ξ·xiStride (row stride: the other channel count). */
+        void weights(boolean flip, int r0, int r1, float[] dst, int dOff, int xiStride) {
+            this.mode = WEIGHTS; this.flip = flip; this.r0 = r0; this.channels = r1 - r0;
+            this.dst = dst; this.dOff = dOff; this.xiStride = xiStride;
+            ctx.parallel(this, (long) Winograd.XI * channels * (flip ? outChannels : c));
+            this.dst = null;
+        }
+
+        /** V ← the tiles of {@code images} images of {@code channels} planes at off. */
+        void input(float[] src, int off, int channels, int images, float[] dst, int dOff, int xiStride, int ld) {
+            this.mode = INPUT; this.src = src; this.off = off; this.channels = channels; this.images = images;
+            this.dst = dst; this.dOff = dOff; this.xiStride = xiStride; this.ld = ld;
+            ctx.parallel(this, 4L * images * channels * h * wd);
+            this.src = this.dst = null;
+        }
+
+        /** {@code images} images of {@code channels} planes at dOff ← (or += when {@code add}) the output tiles of M at off. */
+        void output(float[] src, int off, int xiStride, int ld, int channels, int images, float[] dst, int dOff, boolean add) {
+            this.mode = OUTPUT; this.src = src; this.off = off; this.xiStride = xiStride; this.ld = ld; this.channels = channels;
+            this.images = images; this.dst = dst; this.dOff = dOff; this.add = add;
+            ctx.parallel(this, 4L * images * channels * h * wd);
+            this.src = this.dst = null;
+        }
+
+        @Override
+        public void run(int part, int parts) {
+            int a = (int) ((long) channels * part / parts), z = (int) ((long) channels * (part + 1) / parts);
+            if (z <= a) return;
+            int hw = h * wd, tpi = Winograd.tiles(h, wd);
+            if (mode == WEIGHTS) {
+                int cols = flip ? outChannels : c;
+                Winograd.weights(w.data, w.offset, outChannels, c, flip, r0 + a, r0 + z, dst, dOff + a * cols, xiStride, cols);
+            } else if (mode == INPUT) {
+                for (int j = 0; j < images; j++) Winograd.input(src, off + j * channels * hw, a, z, h, wd, dst, dOff, xiStride, ld, j * tpi);
+            } else {
+                for (int j = 0; j < images; j++) {
+                    int plane = dOff + j * channels * hw;
+                    Winograd.output(src, off, xiStride, ld, j * tpi, a, z, h, wd, dst, plane, add);
+                    if (epScale != null) {
+                        for (int ch = a; ch < z; ch++) {
+                            Elementwise.scaleShiftClamp(dst, plane + ch * hw, dst, plane + ch * hw, hw, epScale[ch], epShift[ch], epCap);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /**
      * Whether this convolution can apply a frozen BN and its activation to its output itself
      * ({@link #forwardWithEpilogue}): an ungrouped or depthwise convolution without bias.
@@ -414,8 +564,9 @@ public final class Conv2d extends Layer {
         Tensor x = xs[0];
         float[] xd = x.data, yd = y.data, wdata = w.data, ws = direct ? null : ctx.workspace.data;
         int ohw = oh * ow, hw = h * wd;
-        if (chunk > 1) forwardChunked(x, y);
-        boolean batched = chunk == 1 && direct && groups == 1;   // 1×1: W against every image, W packed once
+        if (winograd) forwardWinograd(x, y);
+        else if (chunk > 1) forwardChunked(x, y);
+        boolean batched = !winograd && chunk == 1 && direct && groups == 1;   // 1×1: W against every image, W packed once
         if (batched) {
             ctx.macs((long) bsz * outChannels * hw * c);
             Gemm.nnBatch(ctx.workers, outChannels, hw, c, wdata, w.offset, c, xd, x.offset, hw, c * hw, yd, y.offset, hw, outChannels * hw, bsz, false,
@@ -425,7 +576,7 @@ public final class Conv2d extends Layer {
             ctx.macs((long) bsz * c * ohw * k * k);
             depthwiseTask.start(x, y, null, null, null);
         }
-        for (int n = 0; chunk == 1 && n < bsz; n++) {
+        for (int n = 0; !winograd && chunk == 1 && n < bsz; n++) {
             int xo = x.offset + n * c * hw, yo = y.offset + n * outChannels * ohw;
             if (depthwise) {
                 // done above
@@ -699,6 +850,8 @@ public final class Conv2d extends Layer {
         if (lance && unfolded()) unfoldedWeightGrad(dy);
         else if (lance) lanceWeightGrad(dy);
         Tensor dwFull = lance ? null : dw;   // the per-image loops below do dX only when LANCE made dW
+        if (winograd && dx != null) winogradPass(true, dy.data, dy.offset, dx.data, dx.offset);
+        if (winograd) dx = null;             // done: the loops below make dW only
         if (chunk > 1) backwardChunked(dy, dx, dwFull != null);
         boolean batchedDx = chunk == 1 && direct && groups == 1 && dx != null;   // 1×1: dX_n = Wᵀ dY_n for every image, Wᵀ packed once
         if (batchedDx) {

@@ -1,0 +1,162 @@
+package org.lance4j.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.lance4j.testutil.Assert;
+import org.lance4j.testutil.Rnd;
+
+/**
+ * F(2 × 2, 3 × 3) against a direct convolution in double: the forward (3 × 3, stride 1, padding 1) and the input
+ * gradient (flipped weights, channel roles swapped, added into dX), over odd planes (1 × 1 up to 9 × 11, tiles cut by
+ * the edges), several images side by side in V and M, and every ξ through the library's GEMM.
+ */
+class WinogradTest {
+    /** The transforms reassociate a few float sums: errors of a few ulps of the inputs' scale. */
+    static final double ATOL = 2e-5, RTOL = 2e-5;
+
+    /** y(n, o) = Σ_c Σ_kh Σ_kw x(n, c, oy + kh − 1, ox + kw − 1) w(o, c, kh, kw), in double. */
+    private static double[] direct(float[] x, int n, int c, int h, int w, float[] wt, int o) {
+        double[] y = new double[n * o * h * w];
+        for (int b = 0; b < n; b++) {
+            for (int oc = 0; oc < o; oc++) {
+                for (int oy = 0; oy < h; oy++) {
+                    for (int ox = 0; ox < w; ox++) {
+                        double s = 0;
+                        for (int ic = 0; ic < c; ic++) {
+                            for (int kh = 0; kh < 3; kh++) {
+                                for (int kw = 0; kw < 3; kw++) {
+                                    int iy = oy + kh - 1, ix = ox + kw - 1;
+                                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                                    s += (double) x[((b * c + ic) * h + iy) * w + ix] * wt[((oc * c + ic) * 3 + kh) * 3 + kw];
+                                }
+                            }
+                        }
+                        y[((b * o + oc) * h + oy) * w + ox] = s;
+                    }
+                }
+            }
+        }
+        return y;
+    }
+
+    /** The transposed convolution's input gradient dx(n, c) = Σ_o Σ dy(n, o, iy + 1 − kh, ix + 1 − kw) w(o, c, kh, kw), in double. */
+    private static double[] inputGrad(float[] dy, int n, int o, int h, int w, float[] wt, int c) {
+        double[] dx = new double[n * c * h * w];
+        for (int b = 0; b < n; b++) {
+            for (int oc = 0; oc < o; oc++) {
+                for (int oy = 0; oy < h; oy++) {
+                    for (int ox = 0; ox < w; ox++) {
+                        double g = dy[((b * o + oc) * h + oy) * w + ox];
+                        for (int ic = 0; ic < c; ic++) {
+                            for (int kh = 0; kh < 3; kh++) {
+                                for (int kw = 0; kw < 3; kw++) {
+                                    int iy = oy + kh - 1, ix = ox + kw - 1;
+                                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                                    dx[((b * c + ic) * h + iy) * w + ix] += g * wt[((oc * c + ic) * 3 + kh) * 3 + kw];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return dx;
+    }
+
+    /**
+     * out (n, rows, h, w) (+)= the Winograd convolution of in (n, cols, h, w) by U from {@link Winograd#weights} (rows
+     * split in two calls, to check the row range), through Gemm.nn per ξ; V and M hold all images side by side.
+     */
+    private static void winograd(float[] in, int n, int cols, int rows, int h, int w, float[] wt, int o, int c, boolean flip,
+                                 float[] out, boolean add) {
+        int tpi = Winograd.tiles(h, w), t = n * tpi, pad = 3;   // offsets and padded strides check the index arithmetic
+        int ldu = cols + 1, ldv = t + 2;
+        float[] u = new float[pad + Winograd.XI * rows * ldu];
+        int half = rows / 2, uStride = rows * ldu;
+        Winograd.weights(wt, 0, o, c, flip, 0, half, u, pad, uStride, ldu);
+        Winograd.weights(wt, 0, o, c, flip, half, rows, u, pad + half * ldu, uStride, ldu);
+        float[] v = new float[pad + Winograd.XI * cols * ldv], m = new float[pad + Winograd.XI * rows * ldv];
+        java.util.Arrays.fill(v, Float.NaN);
+        int vStride = cols * ldv, mStride = rows * ldv;
+        for (int b = 0; b < n; b++) {
+            Winograd.input(in, b * cols * h * w, 0, cols, h, w, v, pad, vStride, ldv, b * tpi);
+        }
+        for (int xi = 0; xi < Winograd.XI; xi++) {
+            Gemm.nn(rows, t, cols, u, pad + xi * uStride, ldu, v, pad + xi * vStride, ldv, m, pad + xi * mStride, ldv, false);
+        }
+        for (int b = 0; b < n; b++) {
+            Winograd.output(m, pad, mStride, ldv, b * tpi, 0, rows, h, w, out, b * rows * h * w, add);
+        }
+    }
+
+    @Test
+    void forwardMatchesDirectConvolution() {
+        Rnd r = new Rnd(21);
+        int cases = 0;
+        for (int h : new int[] {1, 2, 3, 4, 7, 9}) {
+            for (int w : new int[] {1, 2, 5, 8, 11}) {
+                for (int[] co : new int[][] {{1, 1}, {3, 5}, {17, 6}, {8, 21}}) {
+                    int c = co[0], o = co[1], n = 1 + (h + w) % 3;
+                    float[] x = r.uniform(n * c * h * w), wt = r.uniform(o * c * 9);
+                    double[] want = direct(x, n, c, h, w, wt, o);
+                    float[] y = r.uniform(n * o * h * w);   // overwritten everywhere
+                    winograd(x, n, c, o, h, w, wt, o, c, false, y, false);
+                    Assert.close("forward h=" + h + " w=" + w + " c=" + c + " o=" + o, toFloat(want), y, ATOL * c, RTOL);
+                    cases++;
+                }
+            }
+        }
+        assertEquals(120, cases);
+    }
+
+    @Test
+    void inputGradientMatchesDirectAndAdds() {
+        Rnd r = new Rnd(22);
+        int cases = 0;
+        for (int h : new int[] {1, 3, 4, 6, 9}) {
+            for (int w : new int[] {1, 2, 7, 10}) {
+                for (int[] co : new int[][] {{2, 3}, {9, 16}, {20, 7}}) {
+                    int c = co[0], o = co[1], n = 1 + (h * w) % 3;
+                    float[] dy = r.uniform(n * o * h * w), wt = r.uniform(o * c * 9);
+                    float[] before = r.uniform(n * c * h * w), dx = before.clone();
+                    double[] want = inputGrad(dy, n, o, h, w, wt, c);
+                    for (int i = 0; i < want.length; i++) want[i] += before[i];
+                    winograd(dy, n, o, c, h, w, wt, o, c, true, dx, true);
+                    Assert.close("input gradient h=" + h + " w=" + w + " c=" + c + " o=" + o, toFloat(want), dx, ATOL * o, RTOL);
+                    cases++;
+                }
+            }
+        }
+        assertEquals(60, cases);
+    }
+
+    /** Against the im2col GEMM on a ResNet-sized layer: the difference is rounding, a few ulps of the outputs' scale. */
+    @Test
+    void closeToIm2colOnALayerShape() {
+        Rnd r = new Rnd(23);
+        int c = 64, o = 64, h = 16, w = 16;
+        float[] x = r.uniform(c * h * w), wt = r.uniform(o * c * 9, -0.05, 0.05);
+        float[] col = new float[c * 9 * h * w], ref = new float[o * h * w], y = new float[o * h * w];
+        Im2col.im2colScalar(x, 0, c, h, w, 3, 1, 1, col, 0);
+        Gemm.nnScalar(o, h * w, c * 9, wt, 0, c * 9, col, 0, h * w, ref, 0, h * w, false);
+        winograd(x, 1, c, o, h, w, wt, o, c, false, y, false);
+        double exact = 0, worstRef = 0, worstWino = 0;
+        double[] want = direct(x, 1, c, h, w, wt, o);
+        for (int i = 0; i < want.length; i++) {
+            exact = Math.max(exact, Math.abs(want[i]));
+            worstRef = Math.max(worstRef, Math.abs(ref[i] - want[i]));
+            worstWino = Math.max(worstWino, Math.abs(y[i] - want[i]));
+        }
+        // measured here: im2col's largest error ~2e-7 of the outputs' ~1.5, Winograd's ~4e-7
+        assertTrue(worstWino < 1e-5 * exact, "Winograd's error " + worstWino + " against outputs up to " + exact);
+        assertTrue(worstWino < 8 * Math.max(worstRef, 1e-8), "Winograd " + worstWino + " vs im2col " + worstRef);
+    }
+
+    private static float[] toFloat(double[] d) {
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) f[i] = (float) d[i];
+        return f;
+    }
+}
