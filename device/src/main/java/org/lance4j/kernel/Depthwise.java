@@ -251,13 +251,22 @@ public final class Depthwise {
      * tail's separate products and adds), so the same bits as nine calls, with dy read once instead of nine times.
      */
     static void dots3(float[] ws, int dyw, int s, int wsOff, int plane, int wph, int n, float[] dw, int dwOff) {
-        int o0 = tap(0, 0, s, wsOff, plane, wph), o1 = tap(0, 1, s, wsOff, plane, wph), o2 = tap(0, 2, s, wsOff, plane, wph);
-        int o3 = tap(1, 0, s, wsOff, plane, wph), o4 = tap(1, 1, s, wsOff, plane, wph), o5 = tap(1, 2, s, wsOff, plane, wph);
-        int o6 = tap(2, 0, s, wsOff, plane, wph), o7 = tap(2, 1, s, wsOff, plane, wph), o8 = tap(2, 2, s, wsOff, plane, wph);
+        // two passes (five taps, then four): nine sums of 16 lanes in one method went over C2's node limit for inlining
+        // (NodeCountInliningCutoff) at 512 bits and left one out of line, its vector boxed — 86 KiB allocated per
+        // training step on an AVX-512 machine (Zen 5); dy is read twice instead of once
+        dots5(ws, dyw, n, tap(0, 0, s, wsOff, plane, wph), tap(0, 1, s, wsOff, plane, wph), tap(0, 2, s, wsOff, plane, wph),
+                tap(1, 0, s, wsOff, plane, wph), tap(1, 1, s, wsOff, plane, wph), 5, dw, dwOff);
+        int o8 = tap(2, 2, s, wsOff, plane, wph);
+        dots5(ws, dyw, n, tap(1, 2, s, wsOff, plane, wph), tap(2, 0, s, wsOff, plane, wph), tap(2, 1, s, wsOff, plane, wph),
+                o8, o8, 4, dw, dwOff + 5);
+    }
+
+    /** dw[dwOff + t] += dy · ws[o_t ..] for the first {@code taps} (4 or 5) of five offsets, each as {@link Gemm#dot} computes it. */
+    private static void dots5(float[] ws, int dyw, int n, int o0, int o1, int o2, int o3, int o4, int taps, float[] dw, int dwOff) {
         int n1 = n - n % L, q = 0;   // as Gemm.dot (which does not look at Vec.ENABLED either)
-        float r0 = 0f, r1 = 0f, r2 = 0f, r3 = 0f, r4 = 0f, r5 = 0f, r6 = 0f, r7 = 0f, r8 = 0f;
+        float r0 = 0f, r1 = 0f, r2 = 0f, r3 = 0f, r4 = 0f;
         if (n1 > 0) {   // as Gemm.dot: no vector for short runs
-            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0;
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0;
             for (; q < n1; q += L) {
                 FloatVector g = FloatVector.fromArray(S, ws, dyw + q);
                 a0 = g.fma(FloatVector.fromArray(S, ws, o0 + q), a0);
@@ -265,24 +274,17 @@ public final class Depthwise {
                 a2 = g.fma(FloatVector.fromArray(S, ws, o2 + q), a2);
                 a3 = g.fma(FloatVector.fromArray(S, ws, o3 + q), a3);
                 a4 = g.fma(FloatVector.fromArray(S, ws, o4 + q), a4);
-                a5 = g.fma(FloatVector.fromArray(S, ws, o5 + q), a5);
-                a6 = g.fma(FloatVector.fromArray(S, ws, o6 + q), a6);
-                a7 = g.fma(FloatVector.fromArray(S, ws, o7 + q), a7);
-                a8 = g.fma(FloatVector.fromArray(S, ws, o8 + q), a8);
             }
             r0 = Vec.sumLanes(a0); r1 = Vec.sumLanes(a1); r2 = Vec.sumLanes(a2);
-            r3 = Vec.sumLanes(a3); r4 = Vec.sumLanes(a4); r5 = Vec.sumLanes(a5);
-            r6 = Vec.sumLanes(a6); r7 = Vec.sumLanes(a7); r8 = Vec.sumLanes(a8);
+            r3 = Vec.sumLanes(a3); r4 = Vec.sumLanes(a4);
         }
         for (; q < n; q++) {
             float g = ws[dyw + q];
             r0 += g * ws[o0 + q]; r1 += g * ws[o1 + q]; r2 += g * ws[o2 + q];
-            r3 += g * ws[o3 + q]; r4 += g * ws[o4 + q]; r5 += g * ws[o5 + q];
-            r6 += g * ws[o6 + q]; r7 += g * ws[o7 + q]; r8 += g * ws[o8 + q];
+            r3 += g * ws[o3 + q]; r4 += g * ws[o4 + q];
         }
-        dw[dwOff] += r0; dw[dwOff + 1] += r1; dw[dwOff + 2] += r2;
-        dw[dwOff + 3] += r3; dw[dwOff + 4] += r4; dw[dwOff + 5] += r5;
-        dw[dwOff + 6] += r6; dw[dwOff + 7] += r7; dw[dwOff + 8] += r8;
+        dw[dwOff] += r0; dw[dwOff + 1] += r1; dw[dwOff + 2] += r2; dw[dwOff + 3] += r3;
+        if (taps == 5) dw[dwOff + 4] += r4;
     }
 
     static void backwardInputPhased(float[] dy, int dyOff, int h, int w, float[] wt, int wOff, int k, int s, int p,
@@ -449,27 +451,35 @@ public final class Depthwise {
         int xp = wsOff, u = xp + hp * wq, n = oh * (nv / L);
         toPadded(x, xOff, h, w, p, wq, ws, xp);
         toSpread(dy, dyOff, oh, ow, s, hp + 2, wu, ws, u);
-        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0;
+        // two passes (five taps, then four), as dots3 and for the same reason: nine sums of 16 lanes in one method went
+        // over C2's node limit for inlining at 512 bits and left a vector boxed (a training step allocated)
+        sampledDots(ws, u, xp, s, wq, wu, nv, n, 0, 1, 2, wq, wq + 1, 5, dw, dwOff);
+        sampledDots(ws, u, xp, s, wq, wu, nv, n, wq + 2, 2 * wq, 2 * wq + 1, 2 * wq + 2, 2 * wq + 2, 4, dw, dwOff + 5);
+    }
+
+    /**
+     * dw[dwOff + t] += Σ dy · x at tap offset k_t (i·wq + j from a row's start) for the first {@code taps} (4 or 5) of five
+     * taps, over the padded plane at xp and the spread dy at u ({@link #backwardWeightSampled}).
+     */
+    private static void sampledDots(float[] ws, int u, int xp, int s, int wq, int wu, int nv, int n, int k0, int k1, int k2, int k3, int k4,
+                                    int taps, float[] dw, int dwOff) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0;
         for (int t = 0, oy = 0, q = 0; t < n; t++) {
-            int gi = u + (oy * s + 2) * wu + 2 + q, r0 = xp + oy * s * wq + q, r1 = r0 + wq, r2 = r1 + wq;
+            int gi = u + (oy * s + 2) * wu + 2 + q, r0 = xp + oy * s * wq + q;
             FloatVector d = FloatVector.fromArray(S, ws, gi);
-            a0 = d.fma(FloatVector.fromArray(S, ws, r0), a0);
-            a1 = d.fma(FloatVector.fromArray(S, ws, r0 + 1), a1);
-            a2 = d.fma(FloatVector.fromArray(S, ws, r0 + 2), a2);
-            a3 = d.fma(FloatVector.fromArray(S, ws, r1), a3);
-            a4 = d.fma(FloatVector.fromArray(S, ws, r1 + 1), a4);
-            a5 = d.fma(FloatVector.fromArray(S, ws, r1 + 2), a5);
-            a6 = d.fma(FloatVector.fromArray(S, ws, r2), a6);
-            a7 = d.fma(FloatVector.fromArray(S, ws, r2 + 1), a7);
-            a8 = d.fma(FloatVector.fromArray(S, ws, r2 + 2), a8);
+            a0 = d.fma(FloatVector.fromArray(S, ws, r0 + k0), a0);
+            a1 = d.fma(FloatVector.fromArray(S, ws, r0 + k1), a1);
+            a2 = d.fma(FloatVector.fromArray(S, ws, r0 + k2), a2);
+            a3 = d.fma(FloatVector.fromArray(S, ws, r0 + k3), a3);
+            a4 = d.fma(FloatVector.fromArray(S, ws, r0 + k4), a4);
             if ((q += L) == nv) {
                 q = 0;
                 oy++;
             }
         }
         dw[dwOff] += Vec.sumLanes(a0); dw[dwOff + 1] += Vec.sumLanes(a1); dw[dwOff + 2] += Vec.sumLanes(a2);
-        dw[dwOff + 3] += Vec.sumLanes(a3); dw[dwOff + 4] += Vec.sumLanes(a4); dw[dwOff + 5] += Vec.sumLanes(a5);
-        dw[dwOff + 6] += Vec.sumLanes(a6); dw[dwOff + 7] += Vec.sumLanes(a7); dw[dwOff + 8] += Vec.sumLanes(a8);
+        dw[dwOff + 3] += Vec.sumLanes(a3);
+        if (taps == 5) dw[dwOff + 4] += Vec.sumLanes(a4);
     }
 
     /**

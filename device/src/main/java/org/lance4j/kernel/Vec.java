@@ -65,6 +65,13 @@ public final class Vec {
      * in one run of eight (LANCE fine-tuning: 128 bytes per step). Every JVM we start forces it inline with
      * {@code -XX:CompileCommand=inline,org.lance4j.kernel.Vec::sumLanes} (the launcher, the tests' argLine, the
      * JMH forks); an application embedding the library should pass the same flag.
+     *
+     * <p>Forced inlining still stops at C2's node limit for one compilation (NodeCountInliningCutoff, not settable in a
+     * product JVM): at 512 bits a sum is sixteen extracts, and nine of them in one method (the depthwise weight
+     * gradients) went over it — a sum left out of line, its vector boxed, 86 KiB per training step (AVX-512 on a Zen 5
+     * guest). Those nine now go in two passes of at most five; {@code Gemm.ntVector}'s eight did not reach the limit
+     * in the compilations checked ({@code -XX:+PrintInlining}, a full training step). Folding halves first ({@code rearrange} or
+     * {@code reinterpretShape}) allocated more: neither is intrinsified for this in JDK 17.
      */
     public static float sumLanes(FloatVector v) {
         switch (v.length()) {
