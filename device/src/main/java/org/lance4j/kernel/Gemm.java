@@ -47,7 +47,7 @@ public final class Gemm {
         if (t != null) t.call('n', 'n', m, n, k, acc);
         if (!Vec.ENABLED) {
             nnScalar(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
-        } else if (blocked(m, n, k)) {
+        } else if (blockedAb(m, n, k)) {
             GemmBlocked.run(w, m, n, k, a, aOff, lda, 1, b, bOff, ldb, 1, c, cOff, ldc, acc);
         } else {
             abVector(m, n, k, a, aOff, lda, 1, b, bOff, ldb, c, cOff, ldc, acc);
@@ -61,7 +61,7 @@ public final class Gemm {
         if (t != null) t.call('t', 'n', m, n, k, acc);
         if (!Vec.ENABLED) {
             tnScalar(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
-        } else if (blocked(m, n, k)) {
+        } else if (blockedAb(m, n, k)) {
             GemmBlocked.run(w, m, n, k, a, aOff, 1, lda, b, bOff, ldb, 1, c, cOff, ldc, acc);
         } else {
             abVector(m, n, k, a, aOff, 1, lda, b, bOff, ldb, c, cOff, ldc, acc);
@@ -118,7 +118,7 @@ public final class Gemm {
     public static void nnReusingA(Workers w, boolean aUnchanged, int m, int n, int k, float[] a, int aOff, int lda,
                                   float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean acc,
                                   float[] scale, float[] shift, int s, float cap) {
-        if (!Vec.ENABLED || !blocked(m, n, k)) {
+        if (!Vec.ENABLED || !blockedAb(m, n, k)) {
             nn(w, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
             if (scale != null) Elementwise.rowsScaleShiftClamp(c, cOff, m, n, ldc, scale, shift, s, cap);
             return;
@@ -131,7 +131,7 @@ public final class Gemm {
     /** {@link #nnReusingA} for {@link #tn}: A stored (K, M) (a convolution's input gradients chunk by chunk). */
     public static void tnReusingA(Workers w, boolean aUnchanged, int m, int n, int k, float[] a, int aOff, int lda,
                                   float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean acc) {
-        if (!Vec.ENABLED || !blocked(m, n, k)) {
+        if (!Vec.ENABLED || !blockedAb(m, n, k)) {
             tn(w, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
             return;
         }
@@ -158,7 +158,7 @@ public final class Gemm {
     public static void nnBatch(Workers w, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, int bStride,
                                float[] c, int cOff, int ldc, int cStride, int count, boolean acc,
                                float[] scale, float[] shift, int s, float cap) {
-        if (!Vec.ENABLED || !blocked(m, n, k)) {
+        if (!Vec.ENABLED || !blockedAb(m, n, k)) {
             for (int i = 0; i < count; i++) {
                 nn(w, m, n, k, a, aOff, lda, b, bOff + i * bStride, ldb, c, cOff + i * cStride, ldc, acc);
                 if (scale != null) Elementwise.rowsScaleShiftClamp(c, cOff + i * cStride, m, n, ldc, scale, shift, s, cap);
@@ -173,7 +173,7 @@ public final class Gemm {
     /** C_i (+)= A(K,M)ᵀ · B_i(K,N) for i &lt; count ({@link #nnBatch} with A transposed: a 1×1 convolution's input gradients). */
     public static void tnBatch(Workers w, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, int bStride,
                                float[] c, int cOff, int ldc, int cStride, int count, boolean acc) {
-        if (!Vec.ENABLED || !blocked(m, n, k)) {
+        if (!Vec.ENABLED || !blockedAb(m, n, k)) {
             for (int i = 0; i < count; i++) tn(w, m, n, k, a, aOff, lda, b, bOff + i * bStride, ldb, c, cOff + i * cStride, ldc, acc);
             return;
         }
@@ -194,6 +194,18 @@ public final class Gemm {
     }
 
     static final long BLOCKED_MIN_MACS = 32 * 1024;
+
+    /**
+     * {@link #blocked} for nn and tn, whose small path ({@code abVector}) computes the columns past the last whole
+     * vector one float at a time: also blocked when N is above one vector but below a tile (NR / 2 &lt; N &lt; NR), the
+     * partial strip zero-padded. Measured alone (old and new path alternating in one JVM, medians of 15, blocked /
+     * small path): at 512 bits (NR 32) N = 24 or 27 took 0.15–0.31 of the time; N = 16, a whole vector, 1.3–2.9 (so
+     * not that); at 256 bits N = 10 / 12 0.63 / 0.30; at 128 bits N = 6 0.47, N = 5 0.97. nt keeps {@link #blocked}:
+     * its small path is a dot product along K, faster than the blocked one on most of these shapes (0.9–1.9×).
+     */
+    static boolean blockedAb(int m, int n, int k) {
+        return m >= GemmBlocked.MR && n > GemmBlocked.NR / 2 && k >= 16 && (long) m * n * k >= BLOCKED_MIN_MACS;
+    }
 
     /** Sees every GEMM call's form and shape (benchmarks list the shapes a model's step produces); null: none. */
     public interface Trace {
