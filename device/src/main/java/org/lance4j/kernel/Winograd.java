@@ -126,6 +126,66 @@ public final class Winograd {
         }
     }
 
+    /**
+     * The weight gradient's first factor, the output transform's adjoint: M'_ξ ← (A dy Aᵀ)[ξ] per tile, for channels
+     * c0 ≤ ch &lt; c1 of one image's dY (plane ch at yOff + ch·H·W; a tile's outputs outside the plane count as 0); tile
+     * (ty, tx) to column t0 + ty·⌈W/2⌉ + tx of row ch − c0 of M'_ξ at mOff + ξ·xiStride + (ch − c0)·ld. With V from
+     * {@link #input} on the convolution's input, Z_ξ = Σ_tiles M'_ξ V_ξᵀ is the gradient of U_ξ, and {@link #weightsAdjoint}
+     * takes it back to the 3 × 3 weights.
+     */
+    public static void outputAdjoint(float[] dy, int yOff, int c0, int c1, int h, int w, float[] m, int mOff, int xiStride, int ld, int t0) {
+        int th = (h + 1) / 2, tw = (w + 1) / 2;
+        for (int ch = c0; ch < c1; ch++) {
+            int plane = yOff + ch * h * w;
+            for (int ty = 0; ty < th; ty++) {
+                int col = mOff + (ch - c0) * ld + t0 + ty * tw;
+                boolean second = 2 * ty + 1 < h;
+                for (int tx = 0; tx < tw; tx++, col++) {
+                    int p = plane + 2 * ty * w + 2 * tx;
+                    boolean right = 2 * tx + 1 < w;
+                    float y00 = dy[p], y01 = right ? dy[p + 1] : 0f;
+                    float y10 = second ? dy[p + w] : 0f, y11 = second && right ? dy[p + w + 1] : 0f;
+                    // A dy: rows (y0, y0 + y1, y0 − y1, −y1) for each column
+                    float a0 = y00, a1 = y00 + y10, a2 = y00 - y10, a3 = -y10;
+                    float b0 = y01, b1 = y01 + y11, b2 = y01 - y11, b3 = -y11;
+                    // (A dy) Aᵀ: the same on each row's two columns
+                    int o = col;
+                    m[o] = a0; m[o + xiStride] = a0 + b0; m[o + 2 * xiStride] = a0 - b0; m[o + 3 * xiStride] = -b0;
+                    o += 4 * xiStride;
+                    m[o] = a1; m[o + xiStride] = a1 + b1; m[o + 2 * xiStride] = a1 - b1; m[o + 3 * xiStride] = -b1;
+                    o += 4 * xiStride;
+                    m[o] = a2; m[o + xiStride] = a2 + b2; m[o + 2 * xiStride] = a2 - b2; m[o + 3 * xiStride] = -b2;
+                    o += 4 * xiStride;
+                    m[o] = a3; m[o + xiStride] = a3 + b3; m[o + 2 * xiStride] = a3 - b3; m[o + 3 * xiStride] = -b3;
+                }
+            }
+        }
+    }
+
+    /**
+     * dw += Gᵀ Z G, the weight transform's adjoint, for output channels r0 ≤ r &lt; r1 and every input channel q &lt; cols:
+     * Z_ξ's (r, q) at zOff + ξ·xiStride + (r − r0)·ld + q; dw (O, cols, 3, 3) at dwOff.
+     */
+    public static void weightsAdjoint(float[] z, int zOff, int xiStride, int ld, int r0, int r1, int cols, float[] dw, int dwOff) {
+        for (int r = r0; r < r1; r++) {
+            for (int q = 0; q < cols; q++) {
+                int s = zOff + (r - r0) * ld + q, d = dwOff + (r * cols + q) * 9;
+                // Gᵀ Z: rows (z0 + ½(z1 + z2), ½(z1 − z2), ½(z1 + z2) + z3) down each column j
+                float z00 = z[s], z01 = z[s + xiStride], z02 = z[s + 2 * xiStride], z03 = z[s + 3 * xiStride];
+                float z10 = z[s + 4 * xiStride], z11 = z[s + 5 * xiStride], z12 = z[s + 6 * xiStride], z13 = z[s + 7 * xiStride];
+                float z20 = z[s + 8 * xiStride], z21 = z[s + 9 * xiStride], z22 = z[s + 10 * xiStride], z23 = z[s + 11 * xiStride];
+                float z30 = z[s + 12 * xiStride], z31 = z[s + 13 * xiStride], z32 = z[s + 14 * xiStride], z33 = z[s + 15 * xiStride];
+                float p0 = z00 + 0.5f * (z10 + z20), p1 = z01 + 0.5f * (z11 + z21), p2 = z02 + 0.5f * (z12 + z22), p3 = z03 + 0.5f * (z13 + z23);
+                float q0 = 0.5f * (z10 - z20), q1 = 0.5f * (z11 - z21), q2 = 0.5f * (z12 - z22), q3 = 0.5f * (z13 - z23);
+                float u0 = 0.5f * (z10 + z20) + z30, u1 = 0.5f * (z11 + z21) + z31, u2 = 0.5f * (z12 + z22) + z32, u3 = 0.5f * (z13 + z23) + z33;
+                // (Gᵀ Z) G: the same on each row's four columns
+                dw[d] += p0 + 0.5f * (p1 + p2); dw[d + 1] += 0.5f * (p1 - p2); dw[d + 2] += 0.5f * (p1 + p2) + p3;
+                dw[d + 3] += q0 + 0.5f * (q1 + q2); dw[d + 4] += 0.5f * (q1 - q2); dw[d + 5] += 0.5f * (q1 + q2) + q3;
+                dw[d + 6] += u0 + 0.5f * (u1 + u2); dw[d + 7] += 0.5f * (u1 - u2); dw[d + 8] += 0.5f * (u1 + u2) + u3;
+            }
+        }
+    }
+
     private static float at(float[] x, int plane, int h, int w, int y, int xx) {
         return y >= 0 && y < h && xx >= 0 && xx < w ? x[plane + y * w + xx] : 0f;
     }

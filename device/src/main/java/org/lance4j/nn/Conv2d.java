@@ -450,7 +450,7 @@ public final class Conv2d extends Layer {
         for (int n0 = 0; n0 < bsz; n0 += winogradImages) {
             int cn = Math.min(winogradImages, bsz - n0), t = cn * tpi, vStride = cin * t + XI_PAD, mStride = cout * t + XI_PAD;
             ctx.macs((long) outChannels * ckk * cn * hw);   // the convolution's multiply-adds (the model's count, not Winograd's)
-            winogradTask.input(in, inOff + n0 * cin * hw, cin, cn, ws, v, vStride, t);
+            winogradTask.input(in, inOff + n0 * cin * hw, cin * hw, cin, cn, ws, v, vStride, t);
             for (int r0 = 0; r0 < cout; r0 += rows) {
                 int r1 = Math.min(cout, r0 + rows), uStride = (whole ? cout : r1 - r0) * cin + XI_PAD;
                 if (!whole) winogradTask.weights(inputGrad, r0, r1, ws, u, uStride);
@@ -463,15 +463,41 @@ public final class Conv2d extends Layer {
         }
     }
 
+    /**
+     * dW += the weight gradient by F(2 × 2, 3 × 3)'s adjoint, from the input kept for it: per pass of images V ← the
+     * input's tiles and M' ← A dY Aᵀ per tile ({@link Winograd#outputAdjoint}); Z_ξ (+)= M'_ξ · V_ξᵀ over the passes in
+     * order (nt GEMMs over the tiles); then dW += Gᵀ Z G. Z holds a block of output channels (all of them when it is no
+     * larger than V; otherwise each block makes its own passes). 2.25× fewer multiply-adds than dY · colᵀ.
+     */
+    private void winogradWeightGrad(Tensor dy) {
+        int hw = h * wd, tpi = Winograd.tiles(h, wd), rows = winogradRows(outChannels);
+        float[] ws = ctx.workspace.data;
+        // Z (16, rows, C), V (16, C, t), M' (16, rows, t), each ξ block XI_PAD floats past the previous one's end
+        int z = ctx.workspace.offset, v = z + Winograd.XI * (rows * c + XI_PAD), m = v + Winograd.XI * (c * winogradImages * tpi + XI_PAD);
+        for (int r0 = 0; r0 < outChannels; r0 += rows) {
+            int r1 = Math.min(outChannels, r0 + rows), zStride = (r1 - r0) * c + XI_PAD;
+            for (int n0 = 0; n0 < bsz; n0 += winogradImages) {
+                int cn = Math.min(winogradImages, bsz - n0), t = cn * tpi, vStride = c * t + XI_PAD, mStride = (r1 - r0) * t + XI_PAD;
+                if (r0 == 0) ctx.macs((long) outChannels * ckk * cn * hw);   // the model's count, as the im2col path books it
+                winogradTask.input(saved.data, saved.offset + n0 * c * hw, c * hw, c, cn, ws, v, vStride, t);
+                winogradTask.adjointOutput(dy.data, dy.offset + n0 * outChannels * hw + r0 * hw, outChannels * hw, r1 - r0, cn, ws, m, mStride, t);
+                for (int xi = 0; xi < Winograd.XI; xi++) {
+                    Gemm.nt(ctx.workers, r1 - r0, c, t, ws, m + xi * mStride, t, ws, v + xi * vStride, t, ws, z + xi * zStride, c, n0 > 0);
+                }
+            }
+            winogradTask.adjointWeights(ws, z, zStride, r0, r1);
+        }
+    }
+
     private final WinogradTask winogradTask = new WinogradTask();
 
     /**
-     * The Winograd transforms split over threads by channels (rows of U; planes of V's and the output's images): each
-     * element is computed by one thread the same way whatever the split.
+     * The Winograd transforms split over threads by channels (rows of U or Z; planes of V's, M''s and the output's
+     * images): each element is computed by one thread the same way whatever the split.
      */
     private final class WinogradTask implements Workers.Task {
-        private static final int WEIGHTS = 0, INPUT = 1, OUTPUT = 2;
-        private int mode, channels, images, off, dOff, xiStride, ld, r0;
+        private static final int WEIGHTS = 0, INPUT = 1, OUTPUT = 2, ADJOINT_OUTPUT = 3, ADJOINT_WEIGHTS = 4;
+        private int mode, channels, images, off, imageStride, dOff, xiStride, ld, r0;
         private boolean flip, add;
         private float[] src, dst;
 
@@ -483,9 +509,18 @@ public final class Conv2d extends Layer {
             this.dst = null;
         }
 
-        /** V ← the tiles of {@code images} images of {@code channels} planes at off. */
-        void input(float[] src, int off, int channels, int images, float[] dst, int dOff, int xiStride, int ld) {
-            this.mode = INPUT; this.src = src; this.off = off; this.channels = channels; this.images = images;
+        /** V ← the tiles of {@code images} images (imageStride apart) of {@code channels} planes at off. */
+        void input(float[] src, int off, int imageStride, int channels, int images, float[] dst, int dOff, int xiStride, int ld) {
+            tiles(INPUT, src, off, imageStride, channels, images, dst, dOff, xiStride, ld);
+        }
+
+        /** M' ← A dY Aᵀ per tile, of {@code images} images (imageStride apart) of {@code channels} planes at off. */
+        void adjointOutput(float[] src, int off, int imageStride, int channels, int images, float[] dst, int dOff, int xiStride, int ld) {
+            tiles(ADJOINT_OUTPUT, src, off, imageStride, channels, images, dst, dOff, xiStride, ld);
+        }
+
+        private void tiles(int mode, float[] src, int off, int imageStride, int channels, int images, float[] dst, int dOff, int xiStride, int ld) {
+            this.mode = mode; this.src = src; this.off = off; this.imageStride = imageStride; this.channels = channels; this.images = images;
             this.dst = dst; this.dOff = dOff; this.xiStride = xiStride; this.ld = ld;
             ctx.parallel(this, 4L * images * channels * h * wd);
             this.src = this.dst = null;
@@ -499,23 +534,40 @@ public final class Conv2d extends Layer {
             this.src = this.dst = null;
         }
 
+        /** dW rows r0 .. r1 += Gᵀ Z G, Z_ξ at off + ξ·xiStride (row stride C). */
+        void adjointWeights(float[] src, int off, int xiStride, int r0, int r1) {
+            this.mode = ADJOINT_WEIGHTS; this.src = src; this.off = off; this.xiStride = xiStride; this.r0 = r0; this.channels = r1 - r0;
+            ctx.parallel(this, (long) Winograd.XI * channels * c);
+            this.src = null;
+        }
+
         @Override
         public void run(int part, int parts) {
             int a = (int) ((long) channels * part / parts), z = (int) ((long) channels * (part + 1) / parts);
             if (z <= a) return;
             int hw = h * wd, tpi = Winograd.tiles(h, wd);
-            if (mode == WEIGHTS) {
-                int cols = flip ? outChannels : c;
-                Winograd.weights(w.data, w.offset, outChannels, c, flip, r0 + a, r0 + z, dst, dOff + a * cols, xiStride, cols);
-            } else if (mode == INPUT) {
-                for (int j = 0; j < images; j++) Winograd.input(src, off + j * channels * hw, a, z, h, wd, dst, dOff, xiStride, ld, j * tpi);
-            } else {
-                for (int j = 0; j < images; j++) {
-                    int plane = dOff + j * channels * hw;
-                    Winograd.output(src, off, xiStride, ld, j * tpi, a, z, h, wd, dst, plane, add);
-                    if (epScale != null) {
-                        for (int ch = a; ch < z; ch++) {
-                            Elementwise.scaleShiftClamp(dst, plane + ch * hw, dst, plane + ch * hw, hw, epScale[ch], epShift[ch], epCap);
+            switch (mode) {
+                case WEIGHTS -> {
+                    int cols = flip ? outChannels : c;
+                    Winograd.weights(w.data, w.offset, outChannels, c, flip, r0 + a, r0 + z, dst, dOff + a * cols, xiStride, cols);
+                }
+                case INPUT -> {
+                    for (int j = 0; j < images; j++) Winograd.input(src, off + j * imageStride, a, z, h, wd, dst, dOff, xiStride, ld, j * tpi);
+                }
+                case ADJOINT_OUTPUT -> {
+                    for (int j = 0; j < images; j++) {
+                        Winograd.outputAdjoint(src, off + j * imageStride, a, z, h, wd, dst, dOff + a * ld, xiStride, ld, j * tpi);
+                    }
+                }
+                case ADJOINT_WEIGHTS -> Winograd.weightsAdjoint(src, off + a * c, xiStride, c, r0 + a, r0 + z, c, dw.data, dw.offset);
+                default -> {
+                    for (int j = 0; j < images; j++) {
+                        int plane = dOff + j * channels * hw;
+                        Winograd.output(src, off, xiStride, ld, j * tpi, a, z, h, wd, dst, plane, add);
+                        if (epScale != null) {
+                            for (int ch = a; ch < z; ch++) {
+                                Elementwise.scaleShiftClamp(dst, plane + ch * hw, dst, plane + ch * hw, hw, epScale[ch], epShift[ch], epCap);
+                            }
                         }
                     }
                 }
@@ -851,8 +903,9 @@ public final class Conv2d extends Layer {
         else if (lance) lanceWeightGrad(dy);
         Tensor dwFull = lance ? null : dw;   // the per-image loops below do dX only when LANCE made dW
         if (winograd && dx != null) winogradPass(true, dy.data, dy.offset, dx.data, dx.offset);
-        if (winograd) dx = null;             // done: the loops below make dW only
-        if (chunk > 1) backwardChunked(dy, dx, dwFull != null);
+        if (winograd && dwFull != null) winogradWeightGrad(dy);
+        if (winograd) dx = dwFull = null;    // done: the loops below have nothing left to do
+        if (chunk > 1 && (dx != null || dwFull != null)) backwardChunked(dy, dx, dwFull != null);
         boolean batchedDx = chunk == 1 && direct && groups == 1 && dx != null;   // 1×1: dX_n = Wᵀ dY_n for every image, Wᵀ packed once
         if (batchedDx) {
             ctx.macs((long) bsz * c * hw * outChannels);

@@ -132,6 +132,64 @@ class WinogradTest {
         assertEquals(60, cases);
     }
 
+    /**
+     * The weight gradient dW(o, c, kh, kw) += Σ_n Σ dy(n, o, oy, ox) x(n, c, oy + kh − 1, ox + kw − 1): V from the input,
+     * M' from dY ({@link Winograd#outputAdjoint}, output rows split in two calls), Z_ξ = M'_ξ V_ξᵀ through Gemm.nt, then
+     * {@link Winograd#weightsAdjoint} (rows in two calls) adding into dW — against the direct sum in double.
+     */
+    @Test
+    void weightGradientMatchesDirectAndAdds() {
+        Rnd r = new Rnd(24);
+        int cases = 0;
+        for (int h : new int[] {1, 2, 5, 8}) {
+            for (int w : new int[] {1, 3, 6, 9}) {
+                for (int[] co : new int[][] {{1, 2}, {7, 5}, {16, 19}}) {
+                    int c = co[0], o = co[1], n = 1 + (h + 2 * w) % 3, tpi = Winograd.tiles(h, w), t = n * tpi, pad = 2, ld = t + 3;
+                    float[] x = r.uniform(n * c * h * w), dy = r.uniform(n * o * h * w);
+                    float[] before = r.uniform(o * c * 9), dw = before.clone();
+                    double[] want = new double[o * c * 9];
+                    for (int b = 0; b < n; b++) {
+                        for (int oc = 0; oc < o; oc++) {
+                            for (int ic = 0; ic < c; ic++) {
+                                for (int kh = 0; kh < 3; kh++) {
+                                    for (int kw = 0; kw < 3; kw++) {
+                                        double sum = 0;
+                                        for (int oy = 0; oy < h; oy++) {
+                                            for (int ox = 0; ox < w; ox++) {
+                                                int iy = oy + kh - 1, ix = ox + kw - 1;
+                                                if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                                                sum += (double) dy[((b * o + oc) * h + oy) * w + ox] * x[((b * c + ic) * h + iy) * w + ix];
+                                            }
+                                        }
+                                        want[((oc * c + ic) * 3 + kh) * 3 + kw] += sum;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    for (int i = 0; i < want.length; i++) want[i] += before[i];
+                    int vStride = c * ld + 5, mStride = o * ld + 7, zStride = o * (c + 1) + 3;
+                    float[] v = new float[pad + Winograd.XI * vStride], m = new float[pad + Winograd.XI * mStride], z = new float[pad + Winograd.XI * zStride];
+                    java.util.Arrays.fill(m, Float.NaN);
+                    int half = o / 2;
+                    for (int b = 0; b < n; b++) {
+                        Winograd.input(x, b * c * h * w, 0, c, h, w, v, pad, vStride, ld, b * tpi);
+                        Winograd.outputAdjoint(dy, b * o * h * w, 0, half, h, w, m, pad, mStride, ld, b * tpi);
+                        Winograd.outputAdjoint(dy, b * o * h * w, half, o, h, w, m, pad + half * ld, mStride, ld, b * tpi);
+                    }
+                    for (int xi = 0; xi < Winograd.XI; xi++) {
+                        Gemm.nt(o, c, t, m, pad + xi * mStride, ld, v, pad + xi * vStride, ld, z, pad + xi * zStride, c + 1, false);
+                    }
+                    Winograd.weightsAdjoint(z, pad, zStride, c + 1, 0, half, c, dw, 0);
+                    Winograd.weightsAdjoint(z, pad + half * (c + 1), zStride, c + 1, half, o, c, dw, 0);
+                    Assert.close("weight gradient h=" + h + " w=" + w + " c=" + c + " o=" + o, toFloat(want), dw, ATOL * n * h * w, RTOL);
+                    cases++;
+                }
+            }
+        }
+        assertEquals(48, cases);
+    }
+
     /** Against the im2col GEMM on a ResNet-sized layer: the difference is rounding, a few ulps of the outputs' scale. */
     @Test
     void closeToIm2colOnALayerShape() {
