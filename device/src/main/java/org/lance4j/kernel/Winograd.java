@@ -15,7 +15,9 @@ package org.lance4j.kernel;
  *   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]   G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]   Aᵀ = [1 1 1 0; 0 1 −1 −1]
  * </pre>
  * The input gradient of the same convolution is the same computation on dY with the weights rotated by 180° and the
- * channel roles swapped ({@link #weights} with {@code flip}).
+ * channel roles swapped ({@link #weights} with {@code flip}); the weight gradient is the adjoint of the forward's
+ * bilinear form: Z_ξ = Σ_tiles M'_ξ V_ξᵀ with M' = A dY Aᵀ ({@link #outputAdjoint}), then dW = Gᵀ Z G
+ * ({@link #weightsAdjoint}).
  *
  * <p>Rounding: the transforms add and subtract (and halve, exactly), so results differ from the direct convolution's
  * in the last bits, by about as much as a different summation order would (measured in {@code WinogradTest}). Every

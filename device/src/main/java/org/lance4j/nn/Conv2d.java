@@ -64,8 +64,8 @@ public final class Conv2d extends Layer {
     static final int CHUNK_COLUMNS = 128;
     /**
      * A 3 × 3 convolution at stride 1 with padding 1, one group, at least {@link #WINOGRAD_MIN_CHANNELS} channels in and
-     * out: forward and input gradient by Winograd's F(2 × 2, 3 × 3) ({@link Winograd}; the weight gradient stays
-     * im2col's). {@code -Dlance4j.winograd=false}: never; {@code =always}: at any channel count (the golden-state test runs
+     * out: forward, input gradient and (full store) weight gradient by Winograd's F(2 × 2, 3 × 3) ({@link Winograd};
+     * LANCE's weight gradient from its core is unchanged). {@code -Dlance4j.winograd=false}: never; {@code =always}: at any channel count (the golden-state test runs
      * so, against PyTorch's direct convolutions).
      */
     private boolean winograd;
