@@ -5,7 +5,8 @@
  * Built by the bench (gcc -O2 -march=native gemm_openblas.c -lopenblas) from this copy in the jar; Debian's
  * libopenblas-dev. Commands, one per line; each answers one line:
  *   threads N           -> "ok"; OpenBLAS uses N threads
- *   peak SECONDS        -> GFLOPS of an FMA loop (12 independent 256-bit accumulators: the core's FMA peak)
+ *   peak SECONDS        -> GFLOPS of an FMA loop (12 independent accumulators of the widest vectors -march=native
+ *                          allows, 512 or 256 bits: the core's FMA peak)
  *   gemm F M N K ACC R  -> nanoseconds for R back-to-back calls of the F form (nn, nt, tn), as
  *                          lance4j's Gemm: nn C(M,N) = A(M,K) B(K,N); nt C = A(M,K) B(N,K)^T;
  *                          tn C = A(K,M)^T B(K,N); ACC 1 adds into C (beta 1), 0 overwrites (beta 0)
@@ -36,29 +37,42 @@ static float *grow(float *p, size_t *cap, size_t need) {
     return p;
 }
 
+/* the widest vectors -march=native allows: the core's FMA peak for code of that width (ours runs the JVM's preferred
+   vector width, 512 bits where AVX-512 is present) */
+#ifdef __AVX512F__
+typedef __m512 vec;
+#define SET1 _mm512_set1_ps
+#define FMADD _mm512_fmadd_ps
+#define ADD _mm512_add_ps
+#define LANES 16
+#else
+typedef __m256 vec;
+#define SET1 _mm256_set1_ps
+#define FMADD _mm256_fmadd_ps
+#define ADD _mm256_add_ps
+#define LANES 8
+#endif
+
 static double peak(double seconds) {
     /* 12 independent chains hide the FMA latency on both FMA pipes; written out so that they stay in registers */
-    __m256 m = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
-    __m256 a0 = _mm256_set1_ps(0), a1 = _mm256_set1_ps(1), a2 = _mm256_set1_ps(2), a3 = _mm256_set1_ps(3);
-    __m256 a4 = _mm256_set1_ps(4), a5 = _mm256_set1_ps(5), a6 = _mm256_set1_ps(6), a7 = _mm256_set1_ps(7);
-    __m256 a8 = _mm256_set1_ps(8), a9 = _mm256_set1_ps(9), a10 = _mm256_set1_ps(10), a11 = _mm256_set1_ps(11);
+    vec m = SET1(0.999999f), c = SET1(1e-7f);
+    vec a0 = SET1(0), a1 = SET1(1), a2 = SET1(2), a3 = SET1(3), a4 = SET1(4), a5 = SET1(5);
+    vec a6 = SET1(6), a7 = SET1(7), a8 = SET1(8), a9 = SET1(9), a10 = SET1(10), a11 = SET1(11);
     long iters = 0;
     double t0 = now(), t;
     do {
         for (int r = 0; r < 1000000; r++) {
-            a0 = _mm256_fmadd_ps(a0, m, c); a1 = _mm256_fmadd_ps(a1, m, c); a2 = _mm256_fmadd_ps(a2, m, c);
-            a3 = _mm256_fmadd_ps(a3, m, c); a4 = _mm256_fmadd_ps(a4, m, c); a5 = _mm256_fmadd_ps(a5, m, c);
-            a6 = _mm256_fmadd_ps(a6, m, c); a7 = _mm256_fmadd_ps(a7, m, c); a8 = _mm256_fmadd_ps(a8, m, c);
-            a9 = _mm256_fmadd_ps(a9, m, c); a10 = _mm256_fmadd_ps(a10, m, c); a11 = _mm256_fmadd_ps(a11, m, c);
+            a0 = FMADD(a0, m, c); a1 = FMADD(a1, m, c); a2 = FMADD(a2, m, c); a3 = FMADD(a3, m, c);
+            a4 = FMADD(a4, m, c); a5 = FMADD(a5, m, c); a6 = FMADD(a6, m, c); a7 = FMADD(a7, m, c);
+            a8 = FMADD(a8, m, c); a9 = FMADD(a9, m, c); a10 = FMADD(a10, m, c); a11 = FMADD(a11, m, c);
         }
         iters += 1000000;
         t = now();
     } while (t - t0 < seconds);
-    __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
-                             _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7)));
-    s = _mm256_add_ps(s, _mm256_add_ps(_mm256_add_ps(a8, a9), _mm256_add_ps(a10, a11)));
+    vec s = ADD(ADD(ADD(a0, a1), ADD(a2, a3)), ADD(ADD(a4, a5), ADD(a6, a7)));
+    s = ADD(s, ADD(ADD(a8, a9), ADD(a10, a11)));
     if (s[0] == 12345.f) printf("#\n");
-    return iters * 12.0 * 16.0 / (t - t0) / 1e9;   /* 8 lanes × 2 flops per FMA */
+    return iters * 12.0 * LANES * 2.0 / (t - t0) / 1e9;   /* lanes × 2 flops per FMA */
 }
 
 int main(void) {
