@@ -33,6 +33,13 @@ public final class Lance4j {
             cmd.getErr().println("lance4j: " + ex.getMessage());
             return 1;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (ExceptionInInitializerError e) {
+            // a bad -D setting read when a class loads (-Dlance4j.species, -Dlance4j.winograd): its message names the flag
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            cl.getErr().println("lance4j: " + cause.getMessage());
+            return 1;
+        }
     }
 }
