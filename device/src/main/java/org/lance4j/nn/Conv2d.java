@@ -65,8 +65,8 @@ public final class Conv2d extends Layer {
     /**
      * A 3 × 3 convolution at stride 1 with padding 1, one group, at least {@link #WINOGRAD_MIN_CHANNELS} channels in and
      * out: forward, input gradient and (full store) weight gradient by Winograd's F(2 × 2, 3 × 3) ({@link Winograd};
-     * LANCE's weight gradient from its core is unchanged). {@code -Dlance4j.winograd=false}: never; {@code =always}: at any channel count (the golden-state test runs
-     * so, against PyTorch's direct convolutions).
+     * LANCE's weight gradient from its core is unchanged). {@code -Dlance4j.winograd=false}: never; {@code =always}: at
+     * any channel count (the golden-state test runs so, against PyTorch's direct convolutions).
      */
     private boolean winograd;
     /** Images per Winograd pass: about {@link #WINOGRAD_TILES} tiles (the GEMMs' columns), whole images. */
@@ -282,7 +282,7 @@ public final class Conv2d extends Layer {
         else if (chunk > 1) own = chunkWorkspace();
         else if (direct) own = dw != null ? (long) c * h * wd : 0;
         else own = (dw != null ? 2L : 1L) * c * k * k * oh * ow;
-        if (winograd) own = Math.max(own, winogradWorkspace());
+        if (winograd) own = winogradWorkspace();   // nothing of the im2col path runs on such a layer
         if (hosvd()) {
             long eig = 0;   // per mode: its Gram (D, D), or the unfolding (D, N) + its Gram (N, N) + V scaled (N, D)
             for (int m = 0; m < 4; m++) {
