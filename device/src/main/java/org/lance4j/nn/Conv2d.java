@@ -474,12 +474,13 @@ public final class Conv2d extends Layer {
         float[] ws = ctx.workspace.data;
         // Z (16, rows, C), V (16, C, t), M' (16, rows, t), each ξ block XI_PAD floats past the previous one's end
         int z = ctx.workspace.offset, v = z + Winograd.XI * (rows * c + XI_PAD), m = v + Winograd.XI * (c * winogradImages * tpi + XI_PAD);
+        boolean onePass = winogradImages >= bsz;   // V then serves every block of output channels (ResNet18's layer4: 4)
         for (int r0 = 0; r0 < outChannels; r0 += rows) {
             int r1 = Math.min(outChannels, r0 + rows), zStride = (r1 - r0) * c + XI_PAD;
             for (int n0 = 0; n0 < bsz; n0 += winogradImages) {
                 int cn = Math.min(winogradImages, bsz - n0), t = cn * tpi, vStride = c * t + XI_PAD, mStride = (r1 - r0) * t + XI_PAD;
                 if (r0 == 0) ctx.macs((long) outChannels * ckk * cn * hw);   // the model's count, as the im2col path books it
-                winogradTask.input(saved.data, saved.offset + n0 * c * hw, c * hw, c, cn, ws, v, vStride, t);
+                if (r0 == 0 || !onePass) winogradTask.input(saved.data, saved.offset + n0 * c * hw, c * hw, c, cn, ws, v, vStride, t);
                 winogradTask.adjointOutput(dy.data, dy.offset + n0 * outChannels * hw + r0 * hw, outChannels * hw, r1 - r0, cn, ws, m, mStride, t);
                 for (int xi = 0; xi < Winograd.XI; xi++) {
                     Gemm.nt(ctx.workers, r1 - r0, c, t, ws, m + xi * mStride, t, ws, v + xi * vStride, t, ws, z + xi * zStride, c, n0 > 0);

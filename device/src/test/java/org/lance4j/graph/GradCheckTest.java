@@ -48,6 +48,8 @@ class GradCheckTest {
         conv(cs, "conv k5 s2 p2 odd", 2, 7, 5, new LayerSpec.Conv(3, 5, 2, 2, 1, true));
         // 16 channels each way: the Winograd forward and input gradient (odd plane: tiles cut by both edges)
         conv(cs, "conv k3 s1 p1 winograd bias", 16, 5, 7, new LayerSpec.Conv(16, 3, 1, 1, 1, true));
+        // 24 outputs over 8 tiles: U and Z in three blocks of output channels, one pass of images
+        conv(cs, "conv k3 s1 p1 winograd row blocks", 16, 3, 3, new LayerSpec.Conv(24, 3, 1, 1, 1, false));
         // the blocked paths need larger planes and layers: W packed once for every image (1×1) or every pass (3×3,
         // per image and chunk by chunk), dW summed over the images in one split call, depthwise on phase planes
         // (3 × 3 at stride 1 on 12 × 12) or by the sampled kernels (3 × 3 on 16 × 16, at strides 1 and 2); a 5 × 5 at
@@ -140,7 +142,7 @@ class GradCheckTest {
 
     @Test
     void everyLayerAndOptionIsCovered() {
-        assertEquals(45, cases().size(), "gradient-check cases");
+        assertEquals(46, cases().size(), "gradient-check cases");
     }
 
     @TestFactory
