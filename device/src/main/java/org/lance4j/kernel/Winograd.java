@@ -1,5 +1,8 @@
 package org.lance4j.kernel;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Winograd's minimal filtering F(2 × 2, 3 × 3) for a 3 × 3 convolution at stride 1 with padding 1 (Lavin and Gray,
  * "Fast Algorithms for Convolutional Neural Networks", 2016): each 2 × 2 output tile is Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A
@@ -187,6 +190,91 @@ public final class Winograd {
             }
         }
     }
+
+    /**
+     * Floats of {@link #inputSplit}'s scratch: the padded plane's rows split into even and odd columns, then a tile row's
+     * four row sums of each.
+     */
+    public static int splitFloats(int h, int w) {
+        int half = (w + 1) / 2 + 1;
+        return (2 * ((h + 1) / 2) + 2) * 2 * half + 8 * half;
+    }
+
+    /**
+     * {@link #input} with vectors across a tile row's tiles, for planes at least one vector and 8 tiles wide (⌈W/2⌉ ≥
+     * lanes and ≥ 8; otherwise, or with vectors off, {@link #input} itself). Each plane is first copied into {@code ws} at wsOff
+     * ({@link #splitFloats}) with its zero padding, every row split into its even and odd padded columns E and O; tile tx
+     * reads padded columns (E[tx], O[tx], E[tx + 1], O[tx + 1]). Per tile row, Bᵀ d's four row sums are taken lane-wise
+     * over E and over O ({@link #rowSums}), then (Bᵀ d) B's column sums lane-wise over those at offsets 0 and 1
+     * ({@link #columnSums}) — the same operations on the same values as {@link #input}, so the same bits. Small methods
+     * on purpose: one method with all 32 vector loads and sums went over C2's node limit for inlining at 128 bits and
+     * boxed its vectors (the threaded allocation test caught 5 MB per step).
+     */
+    public static void inputSplit(float[] x, int xOff, int c0, int c1, int h, int w, float[] v, int vOff, int xiStride, int ld, int t0,
+                                  float[] ws, int wsOff) {
+        int th = (h + 1) / 2, tw = (w + 1) / 2;
+        if (!Vec.ENABLED || tw < Math.max(L, 8)) {   // (at 128 bits, 4 tiles a row: 1.26× the scalar transform's time)
+            input(x, xOff, c0, c1, h, w, v, vOff, xiStride, ld, t0);
+            return;
+        }
+        int rows = 2 * th + 2, half = tw + 1, rowLen = 2 * half;   // padded rows; E then O in each
+        int sums = wsOff + rows * rowLen;                           // R_i of E (i = 0..3), then of O: 8 × half
+        java.util.Arrays.fill(ws, wsOff, sums, 0f);                 // the padding (never written below) stays zero
+        for (int ch = c0; ch < c1; ch++) {
+            int plane = xOff + ch * h * w;
+            for (int y = 0; y < h; y++) {   // padded row y + 1; padded column p = x + 1: E[i] = column 2i, O[i] = column 2i + 1
+                int e = wsOff + (y + 1) * rowLen, o = e + half, src = plane + y * w;
+                for (int xx = 0; xx < w; xx++) {
+                    int p = xx + 1;
+                    ws[((p & 1) == 0 ? e : o) + (p >> 1)] = x[src + xx];
+                }
+            }
+            for (int ty = 0; ty < th; ty++) {
+                int r0 = wsOff + 2 * ty * rowLen;   // padded rows 2ty .. 2ty + 3
+                rowSums(ws, r0, rowLen, half, sums);                  // of E
+                rowSums(ws, r0 + half, rowLen, half, sums + 4 * half);   // of O
+                int col = vOff + ch * ld + t0 + ty * tw;
+                for (int i = 0; i < 4; i++) columnSums(ws, sums + i * half, sums + (4 + i) * half, tw, v, col + 4 * i * xiStride, xiStride);
+            }
+        }
+    }
+
+    /** R_i (i = 0..3, at dst + i·n) ← Bᵀ's row sums of four rows (at src + k·rowLen), lane-wise over n columns. */
+    private static void rowSums(float[] ws, int src, int rowLen, int n, int dst) {
+        int a = src, b = a + rowLen, c = b + rowLen, e = c + rowLen, full = n - n % L, k = 0;
+        for (; k < full; k += L) {
+            FloatVector d0 = FloatVector.fromArray(S, ws, a + k), d1 = FloatVector.fromArray(S, ws, b + k);
+            FloatVector d2 = FloatVector.fromArray(S, ws, c + k), d3 = FloatVector.fromArray(S, ws, e + k);
+            d0.sub(d2).intoArray(ws, dst + k);
+            d1.add(d2).intoArray(ws, dst + n + k);
+            d2.sub(d1).intoArray(ws, dst + 2 * n + k);
+            d1.sub(d3).intoArray(ws, dst + 3 * n + k);
+        }
+        for (; k < n; k++) {
+            float d0 = ws[a + k], d1 = ws[b + k], d2 = ws[c + k], d3 = ws[e + k];
+            ws[dst + k] = d0 - d2; ws[dst + n + k] = d1 + d2; ws[dst + 2 * n + k] = d2 - d1; ws[dst + 3 * n + k] = d1 - d3;
+        }
+    }
+
+    /** One row i of (Bᵀ d) B for tw tiles from R_i of E and of O: the four positions j at q + j·xiStride. */
+    private static void columnSums(float[] ws, int re, int ro, int tw, float[] v, int q, int xiStride) {
+        int full = tw - tw % L, t = 0;
+        for (; t < full; t += L) {
+            FloatVector e0 = FloatVector.fromArray(S, ws, re + t), e1 = FloatVector.fromArray(S, ws, re + t + 1);
+            FloatVector o0 = FloatVector.fromArray(S, ws, ro + t), o1 = FloatVector.fromArray(S, ws, ro + t + 1);
+            e0.sub(e1).intoArray(v, q + t);
+            o0.add(e1).intoArray(v, q + xiStride + t);
+            e1.sub(o0).intoArray(v, q + 2 * xiStride + t);
+            o0.sub(o1).intoArray(v, q + 3 * xiStride + t);
+        }
+        for (; t < tw; t++) {
+            float e0 = ws[re + t], e1 = ws[re + t + 1], o0 = ws[ro + t], o1 = ws[ro + t + 1];
+            v[q + t] = e0 - e1; v[q + xiStride + t] = o0 + e1; v[q + 2 * xiStride + t] = e1 - o0; v[q + 3 * xiStride + t] = o0 - o1;
+        }
+    }
+
+    private static final VectorSpecies<Float> S = Vec.F;
+    private static final int L = S.length();
 
     private static float at(float[] x, int plane, int h, int w, int y, int xx) {
         return y >= 0 && y < h && xx >= 0 && xx < w ? x[plane + y * w + xx] : 0f;

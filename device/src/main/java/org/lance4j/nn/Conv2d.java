@@ -407,6 +407,12 @@ public final class Conv2d extends Layer {
      * the forward's C_in = C, C_out = O, the input gradient's the reverse.
      */
     private long winogradWorkspace() {
+        int threads = ctx.workers == null ? 1 : ctx.workers.threads();
+        return winogradBuffers() + (long) threads * Winograd.splitFloats(h, wd);
+    }
+
+    /** U, V and M of a pass; after them, each thread's scratch for {@link Winograd#inputSplit}. */
+    private long winogradBuffers() {
         long t = (long) winogradImages * Winograd.tiles(h, wd);
         long u = Math.max((long) winogradRows(outChannels) * c, (long) winogradRows(c) * outChannels);
         return Winograd.XI * (u + t * (c + outChannels) + 3L * XI_PAD);
@@ -553,7 +559,10 @@ public final class Conv2d extends Layer {
                     Winograd.weights(w.data, w.offset, outChannels, c, flip, r0 + a, r0 + z, dst, dOff + a * cols, xiStride, cols);
                 }
                 case INPUT -> {
-                    for (int j = 0; j < images; j++) Winograd.input(src, off + j * imageStride, a, z, h, wd, dst, dOff, xiStride, ld, j * tpi);
+                    int scratch = (int) (ctx.workspace.offset + winogradBuffers()) + part * Winograd.splitFloats(h, wd);
+                    for (int j = 0; j < images; j++) {
+                        Winograd.inputSplit(src, off + j * imageStride, a, z, h, wd, dst, dOff, xiStride, ld, j * tpi, ctx.workspace.data, scratch);
+                    }
                 }
                 case ADJOINT_OUTPUT -> {
                     for (int j = 0; j < images; j++) {

@@ -91,6 +91,33 @@ class WinogradTest {
         }
     }
 
+    /**
+     * The vector input transform gives {@link Winograd#input}'s bits: planes from 1 to 3·lanes·2 + 1 wide (whole
+     * vectors of tiles, tails, and planes narrower than a vector, which fall back), odd heights, garbage in the scratch.
+     */
+    @Test
+    void splitInputTransformGivesTheScalarBits() {
+        Rnd r = new Rnd(26);
+        int l = Vec.LANES, cases = 0;
+        int[] widths = {1, 5, 2 * l - 1, 2 * l, 2 * l + 1, 4 * l - 3, 6 * l + 1};
+        for (int h : new int[] {1, 2, 7, 10}) {
+            for (int w : widths) {
+                int c = 3, tpi = Winograd.tiles(h, w), ld = 2 * tpi + 3, stride = c * ld + 5;
+                float[] x = r.uniform(1 + 2 * c * h * w), want = new float[2 + Winograd.XI * stride], got = new float[want.length];
+                java.util.Arrays.fill(want, Float.NaN);
+                java.util.Arrays.fill(got, Float.NaN);
+                float[] ws = r.uniform(3 + Winograd.splitFloats(h, w));
+                for (int b = 0; b < 2; b++) {
+                    Winograd.input(x, 1 + b * c * h * w, 1, c, h, w, want, 2, stride, ld, b * tpi);
+                    Winograd.inputSplit(x, 1 + b * c * h * w, 1, c, h, w, got, 2, stride, ld, b * tpi, ws, 3);
+                }
+                Assert.sameBits(want, got, "split input transform h=" + h + " w=" + w);
+                cases++;
+            }
+        }
+        assertEquals(28, cases);
+    }
+
     @Test
     void forwardMatchesDirectConvolution() {
         Rnd r = new Rnd(21);
