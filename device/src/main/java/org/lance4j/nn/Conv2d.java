@@ -352,12 +352,13 @@ public final class Conv2d extends Layer {
             // (with an epilogue: the BN and activation applied in this copy back to the image planes)
             chunkCopy.start(ChunkCopyTask.SCATTER, y.data, y.offset + n0 * outChannels * ohw, outChannels * ohw, ws, stage, l, outChannels, cn, ohw);
         }
-        if (b != null) {
-            for (int n = 0; n < bsz; n++) {
-                int yo = y.offset + n * outChannels * ohw;
-                for (int o = 0; o < outChannels; o++) Elementwise.addScalar(y.data, yo + o * ohw, ohw, b.data[b.offset + o]);
-            }
-        }
+        for (int n = 0; b != null && n < bsz; n++) addBias(y.data, y.offset + n * outChannels * ohw);
+    }
+
+    /** Each of one image's O output planes (at yo) += its bias. */
+    private void addBias(float[] y, int yo) {
+        int ohw = oh * ow;
+        for (int o = 0; o < outChannels; o++) Elementwise.addScalar(y, yo + o * ohw, ohw, b.data[b.offset + o]);
     }
 
     /**
@@ -429,13 +430,7 @@ public final class Conv2d extends Layer {
     /** Forward by F(2 × 2, 3 × 3), then the bias. */
     private void forwardWinograd(Tensor x, Tensor y) {
         winogradPass(false, x.data, x.offset, y.data, y.offset);
-        if (b != null) {
-            int ohw = oh * ow;
-            for (int n = 0; n < bsz; n++) {
-                int yo = y.offset + n * outChannels * ohw;
-                for (int o = 0; o < outChannels; o++) Elementwise.addScalar(y.data, yo + o * ohw, ohw, b.data[b.offset + o]);
-            }
-        }
+        for (int n = 0; b != null && n < bsz; n++) addBias(y.data, y.offset + n * outChannels * oh * ow);
     }
 
     /**
@@ -658,9 +653,7 @@ public final class Conv2d extends Layer {
                             yd, yo + g * og * ohw, ohw, false, epScale, epShift, 0, epCap);   // (an epilogue: groups == 1)
                 }
             }
-            if (b != null) {
-                for (int o = 0; o < outChannels; o++) Elementwise.addScalar(yd, yo + o * ohw, ohw, b.data[b.offset + o]);
-            }
+            if (b != null) addBias(yd, yo);
         }
         if (keeping() && trainParams) {
             if (compressed()) {
