@@ -192,85 +192,149 @@ public final class Winograd {
     }
 
     /**
-     * Floats of {@link #inputSplit}'s scratch: the padded plane's rows split into even and odd columns, then a tile row's
-     * four row sums of each.
+     * Floats of {@link #inputPhases}'s and {@link #outputPhases}'s per-thread scratch for an H × W plane: eight phase
+     * planes of ⌈H/2⌉ + 1 rows of ⌈W/2⌉ (the larger of the two).
      */
-    public static int splitFloats(int h, int w) {
-        int half = (w + 1) / 2 + 1;
-        return (2 * ((h + 1) / 2) + 2) * 2 * half + 8 * half;
+    public static int phaseFloats(int h, int w) {
+        return 8 * ((h + 1) / 2 + 1) * ((w + 1) / 2);
     }
 
     /**
-     * {@link #input} with vectors across a tile row's tiles, for planes at least one vector and 8 tiles wide (⌈W/2⌉ ≥
-     * lanes and ≥ 8; otherwise, or with vectors off, {@link #input} itself). Each plane is first copied into {@code ws} at wsOff
-     * ({@link #splitFloats}) with its zero padding, every row split into its even and odd padded columns E and O; tile tx
-     * reads padded columns (E[tx], O[tx], E[tx + 1], O[tx + 1]). Per tile row, Bᵀ d's four row sums are taken lane-wise
-     * over E and over O ({@link #rowSums}), then (Bᵀ d) B's column sums lane-wise over those at offsets 0 and 1
-     * ({@link #columnSums}) — the same operations on the same values as {@link #input}, so the same bits. Small methods
-     * on purpose: one method with all 32 vector loads and sums went over C2's node limit for inlining at 128 bits and
-     * boxed its vectors (the threaded allocation test caught 5 MB per step).
+     * {@link #input} with vectors across all the tiles of a plane, for planes of at least one vector and 8 tiles
+     * (otherwise, or with vectors off, {@link #input} itself: at 128 bits a 4 × 4 plane's single vector of tiles took
+     * 1.15× the scalar transform's time). The padded plane P is first copied once into eight phase planes in
+     * {@code ws} at wsOff (see {@link #phaseFloats}): C_{j,π}[ρ][tx] = P[2ρ + π][2tx + j] for the column phase j = 0..3,
+     * the row parity π and ρ = 0..⌈H/2⌉ — each pixel lands in two of them. Tile s = ty·⌈W/2⌉ + tx then reads its 4 × 4
+     * values d_{k,j} at C_{j, k mod 2}[s + ⌊k/2⌋·⌈W/2⌉], the same index s for every tile, so that Bᵀ d B runs lane-wise
+     * over whole vectors of tiles ({@link #phaseSums}, one per row i of the result). The same operations on the same
+     * values as {@link #input}: the same bits.
      */
-    public static void inputSplit(float[] x, int xOff, int c0, int c1, int h, int w, float[] v, int vOff, int xiStride, int ld, int t0,
-                                  float[] ws, int wsOff) {
-        int th = (h + 1) / 2, tw = (w + 1) / 2;
-        if (!Vec.ENABLED || tw < Math.max(L, 8)) {   // (at 128 bits, 4 tiles a row: 1.26× the scalar transform's time)
+    public static void inputPhases(float[] x, int xOff, int c0, int c1, int h, int w, float[] v, int vOff, int xiStride, int ld, int t0,
+                                   float[] ws, int wsOff) {
+        int th = (h + 1) / 2, tw = (w + 1) / 2, n = th * tw, p = (th + 1) * tw;   // p: floats of one phase plane
+        if (!Vec.ENABLED || n < Math.max(L, 8)) {
             input(x, xOff, c0, c1, h, w, v, vOff, xiStride, ld, t0);
             return;
         }
-        int rows = 2 * th + 2, half = tw + 1, rowLen = 2 * half;   // padded rows; E then O in each
-        int sums = wsOff + rows * rowLen;                           // R_i of E (i = 0..3), then of O: 8 × half
-        java.util.Arrays.fill(ws, wsOff, sums, 0f);                 // the padding (never written below) stays zero
+        java.util.Arrays.fill(ws, wsOff, wsOff + 8 * p, 0f);   // the padding's places, never written below, stay zero
+        int k0 = wsOff, k1 = wsOff + 4 * p, k2 = wsOff + tw, k3 = wsOff + 4 * p + tw;   // C_{0,k mod 2} shifted by ⌊k/2⌋ rows
         for (int ch = c0; ch < c1; ch++) {
             int plane = xOff + ch * h * w;
-            for (int y = 0; y < h; y++) {   // padded row y + 1; padded column p = x + 1: E[i] = column 2i, O[i] = column 2i + 1
-                int e = wsOff + (y + 1) * rowLen, o = e + half, src = plane + y * w;
-                for (int xx = 0; xx < w; xx++) {
-                    int p = xx + 1;
-                    ws[((p & 1) == 0 ? e : o) + (p >> 1)] = x[src + xx];
+            for (int y = 0; y < h; y++) {   // padded row y + 1: parity (y + 1) mod 2, ρ = (y + 1) / 2
+                int r = y + 1, dst = wsOff + (r & 1) * 4 * p + (r >> 1) * tw, src = plane + y * w;
+                for (int tx = 0; tx < tw; tx++) {   // C_j[tx] = x[2tx + j − 1]: pixel 2tx to phases 1 and 3, 2tx + 1 to 2 and 0
+                    float e = x[src + 2 * tx];
+                    ws[dst + p + tx] = e;
+                    if (tx > 0) ws[dst + 3 * p + tx - 1] = e;
+                    if (2 * tx + 1 < w) {
+                        float o = x[src + 2 * tx + 1];
+                        ws[dst + 2 * p + tx] = o;
+                        if (tx + 1 < tw) ws[dst + tx + 1] = o;
+                    }
                 }
             }
-            for (int ty = 0; ty < th; ty++) {
-                int r0 = wsOff + 2 * ty * rowLen;   // padded rows 2ty .. 2ty + 3
-                rowSums(ws, r0, rowLen, half, sums);                  // of E
-                rowSums(ws, r0 + half, rowLen, half, sums + 4 * half);   // of O
-                int col = vOff + ch * ld + t0 + ty * tw;
-                for (int i = 0; i < 4; i++) columnSums(ws, sums + i * half, sums + (4 + i) * half, tw, v, col + 4 * i * xiStride, xiStride);
+            int q = vOff + ch * ld + t0;
+            // Bᵀ d's rows i: d0 − d2, d1 + d2, d2 − d1, d1 − d3
+            phaseSums(ws, k0, k2, -1f, p, n, v, q, xiStride);
+            phaseSums(ws, k1, k2, 1f, p, n, v, q + 4 * xiStride, xiStride);
+            phaseSums(ws, k2, k1, -1f, p, n, v, q + 8 * xiStride, xiStride);
+            phaseSums(ws, k1, k3, -1f, p, n, v, q + 12 * xiStride, xiStride);
+        }
+    }
+
+    /**
+     * Row i of (Bᵀ d) B over n tiles: r_j = a_j + sign·b_j with a_j, b_j the phase-j values of d's two rows at a + j·p
+     * and b + j·p (sign ±1, so exactly a_j ± b_j), then the four positions j at q + j·xiStride.
+     */
+    private static void phaseSums(float[] ws, int a, int b, float sign, int p, int n, float[] v, int q, int xiStride) {
+        int full = n - n % L, s = 0;
+        for (; s < full; s += L) {
+            FloatVector r0 = FloatVector.fromArray(S, ws, a + s).add(FloatVector.fromArray(S, ws, b + s).mul(sign));
+            FloatVector r1 = FloatVector.fromArray(S, ws, a + p + s).add(FloatVector.fromArray(S, ws, b + p + s).mul(sign));
+            FloatVector r2 = FloatVector.fromArray(S, ws, a + 2 * p + s).add(FloatVector.fromArray(S, ws, b + 2 * p + s).mul(sign));
+            FloatVector r3 = FloatVector.fromArray(S, ws, a + 3 * p + s).add(FloatVector.fromArray(S, ws, b + 3 * p + s).mul(sign));
+            r0.sub(r2).intoArray(v, q + s);
+            r1.add(r2).intoArray(v, q + xiStride + s);
+            r2.sub(r1).intoArray(v, q + 2 * xiStride + s);
+            r1.sub(r3).intoArray(v, q + 3 * xiStride + s);
+        }
+        for (; s < n; s++) {
+            float r0 = ws[a + s] + sign * ws[b + s], r1 = ws[a + p + s] + sign * ws[b + p + s];
+            float r2 = ws[a + 2 * p + s] + sign * ws[b + 2 * p + s], r3 = ws[a + 3 * p + s] + sign * ws[b + 3 * p + s];
+            v[q + s] = r0 - r2; v[q + xiStride + s] = r1 + r2; v[q + 2 * xiStride + s] = r2 - r1; v[q + 3 * xiStride + s] = r1 - r3;
+        }
+    }
+
+    /**
+     * {@link #output} with vectors across all the tiles of a plane, for planes of at least one vector and 8 tiles
+     * (otherwise, or with vectors off, {@link #output} itself): Aᵀ m A's four pixels of every tile lane-wise into four tile-ordered
+     * rows of {@code ws} at wsOff ({@link #outputRows}: y00, y01, then y10, y11), then copied to their places in the
+     * plane. The same operations on the same values as {@link #output}: the same bits.
+     */
+    public static void outputPhases(float[] m, int mOff, int xiStride, int ld, int t0, int o0, int o1, int h, int w,
+                                    float[] y, int yOff, boolean add, float[] ws, int wsOff) {
+        int th = (h + 1) / 2, tw = (w + 1) / 2, n = th * tw;
+        if (!Vec.ENABLED || n < Math.max(L, 8)) {
+            output(m, mOff, xiStride, ld, t0, o0, o1, h, w, y, yOff, add);
+            return;
+        }
+        int y00 = wsOff, y01 = y00 + n, y10 = y01 + n, y11 = y10 + n;
+        for (int ch = o0; ch < o1; ch++) {
+            int col = mOff + ch * ld + t0, plane = yOff + ch * h * w;
+            outputRows(m, col, xiStride, 1f, n, ws, y00, y01);                  // Aᵀ's row 1: m0 + m1 + m2
+            outputRows(m, col + 4 * xiStride, xiStride, -1f, n, ws, y10, y11);  // row 2: m1 − m2 − m3
+            for (int ty = 0, s = 0; ty < th; ty++) {
+                boolean second = 2 * ty + 1 < h;
+                int row = plane + 2 * ty * w;
+                for (int tx = 0; tx < tw; tx++, s++) {
+                    int q = row + 2 * tx;
+                    boolean right = 2 * tx + 1 < w;
+                    if (add) {
+                        y[q] += ws[y00 + s];
+                        if (right) y[q + 1] += ws[y01 + s];
+                        if (second) {
+                            y[q + w] += ws[y10 + s];
+                            if (right) y[q + w + 1] += ws[y11 + s];
+                        }
+                    } else {
+                        y[q] = ws[y00 + s];
+                        if (right) y[q + 1] = ws[y01 + s];
+                        if (second) {
+                            y[q + w] = ws[y10 + s];
+                            if (right) y[q + w + 1] = ws[y11 + s];
+                        }
+                    }
+                }
             }
         }
     }
 
-    /** R_i (i = 0..3, at dst + i·n) ← Bᵀ's row sums of four rows (at src + k·rowLen), lane-wise over n columns. */
-    private static void rowSums(float[] ws, int src, int rowLen, int n, int dst) {
-        int a = src, b = a + rowLen, c = b + rowLen, e = c + rowLen, full = n - n % L, k = 0;
-        for (; k < full; k += L) {
-            FloatVector d0 = FloatVector.fromArray(S, ws, a + k), d1 = FloatVector.fromArray(S, ws, b + k);
-            FloatVector d2 = FloatVector.fromArray(S, ws, c + k), d3 = FloatVector.fromArray(S, ws, e + k);
-            d0.sub(d2).intoArray(ws, dst + k);
-            d1.add(d2).intoArray(ws, dst + n + k);
-            d2.sub(d1).intoArray(ws, dst + 2 * n + k);
-            d1.sub(d3).intoArray(ws, dst + 3 * n + k);
+    /**
+     * One row of Aᵀ m A over n tiles: t_j = (m_{a,j} + sign·m_{a+1,j}) + sign·m_{a+2,j} over three rows of m starting at
+     * a (position ξ = 4·row + j at a + ξ·xiStride), then (t0 + t1) + t2 to d0 and (t1 − t2) − t3 to d1.
+     */
+    private static void outputRows(float[] m, int a, int xiStride, float sign, int n, float[] ws, int d0, int d1) {
+        int b = a + 4 * xiStride, c = b + 4 * xiStride, full = n - n % L, s = 0;
+        for (; s < full; s += L) {
+            FloatVector t0 = rowSum(m, a, b, c, sign, s);
+            FloatVector t1 = rowSum(m, a + xiStride, b + xiStride, c + xiStride, sign, s);
+            FloatVector t2 = rowSum(m, a + 2 * xiStride, b + 2 * xiStride, c + 2 * xiStride, sign, s);
+            FloatVector t3 = rowSum(m, a + 3 * xiStride, b + 3 * xiStride, c + 3 * xiStride, sign, s);
+            t0.add(t1).add(t2).intoArray(ws, d0 + s);
+            t1.sub(t2).sub(t3).intoArray(ws, d1 + s);
         }
-        for (; k < n; k++) {
-            float d0 = ws[a + k], d1 = ws[b + k], d2 = ws[c + k], d3 = ws[e + k];
-            ws[dst + k] = d0 - d2; ws[dst + n + k] = d1 + d2; ws[dst + 2 * n + k] = d2 - d1; ws[dst + 3 * n + k] = d1 - d3;
+        for (; s < n; s++) {
+            float t0 = m[a + s] + sign * m[b + s] + sign * m[c + s];
+            float t1 = m[a + xiStride + s] + sign * m[b + xiStride + s] + sign * m[c + xiStride + s];
+            float t2 = m[a + 2 * xiStride + s] + sign * m[b + 2 * xiStride + s] + sign * m[c + 2 * xiStride + s];
+            float t3 = m[a + 3 * xiStride + s] + sign * m[b + 3 * xiStride + s] + sign * m[c + 3 * xiStride + s];
+            ws[d0 + s] = t0 + t1 + t2;
+            ws[d1 + s] = t1 - t2 - t3;
         }
     }
 
-    /** One row i of (Bᵀ d) B for tw tiles from R_i of E and of O: the four positions j at q + j·xiStride. */
-    private static void columnSums(float[] ws, int re, int ro, int tw, float[] v, int q, int xiStride) {
-        int full = tw - tw % L, t = 0;
-        for (; t < full; t += L) {
-            FloatVector e0 = FloatVector.fromArray(S, ws, re + t), e1 = FloatVector.fromArray(S, ws, re + t + 1);
-            FloatVector o0 = FloatVector.fromArray(S, ws, ro + t), o1 = FloatVector.fromArray(S, ws, ro + t + 1);
-            e0.sub(e1).intoArray(v, q + t);
-            o0.add(e1).intoArray(v, q + xiStride + t);
-            e1.sub(o0).intoArray(v, q + 2 * xiStride + t);
-            o0.sub(o1).intoArray(v, q + 3 * xiStride + t);
-        }
-        for (; t < tw; t++) {
-            float e0 = ws[re + t], e1 = ws[re + t + 1], o0 = ws[ro + t], o1 = ws[ro + t + 1];
-            v[q + t] = e0 - e1; v[q + xiStride + t] = o0 + e1; v[q + 2 * xiStride + t] = e1 - o0; v[q + 3 * xiStride + t] = o0 - o1;
-        }
+    private static FloatVector rowSum(float[] m, int a, int b, int c, float sign, int s) {
+        return FloatVector.fromArray(S, m, a + s).add(FloatVector.fromArray(S, m, b + s).mul(sign)).add(FloatVector.fromArray(S, m, c + s).mul(sign));
     }
 
     private static final VectorSpecies<Float> S = Vec.F;

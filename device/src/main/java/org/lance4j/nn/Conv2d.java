@@ -409,10 +409,10 @@ public final class Conv2d extends Layer {
      */
     private long winogradWorkspace() {
         int threads = ctx.workers == null ? 1 : ctx.workers.threads();
-        return winogradBuffers() + (long) threads * Winograd.splitFloats(h, wd);
+        return winogradBuffers() + (long) threads * Winograd.phaseFloats(h, wd);
     }
 
-    /** U, V and M of a pass; after them, each thread's scratch for {@link Winograd#inputSplit}. */
+    /** U, V and M of a pass; after them, each thread's scratch for {@link Winograd#inputPhases} and {@link Winograd#outputPhases}. */
     private long winogradBuffers() {
         long t = (long) winogradImages * Winograd.tiles(h, wd);
         long u = Math.max((long) winogradRows(outChannels) * c, (long) winogradRows(c) * outChannels);
@@ -543,6 +543,11 @@ public final class Conv2d extends Layer {
             this.src = null;
         }
 
+        /** Offset of part's scratch for the vector transforms, after U, V and M. */
+        private int scratch(int part) {
+            return (int) (ctx.workspace.offset + winogradBuffers()) + part * Winograd.phaseFloats(h, wd);
+        }
+
         @Override
         public void run(int part, int parts) {
             int a = (int) ((long) channels * part / parts), z = (int) ((long) channels * (part + 1) / parts);
@@ -554,9 +559,8 @@ public final class Conv2d extends Layer {
                     Winograd.weights(w.data, w.offset, outChannels, c, flip, r0 + a, r0 + z, dst, dOff + a * cols, xiStride, cols);
                 }
                 case INPUT -> {
-                    int scratch = (int) (ctx.workspace.offset + winogradBuffers()) + part * Winograd.splitFloats(h, wd);
                     for (int j = 0; j < images; j++) {
-                        Winograd.inputSplit(src, off + j * imageStride, a, z, h, wd, dst, dOff, xiStride, ld, j * tpi, ctx.workspace.data, scratch);
+                        Winograd.inputPhases(src, off + j * imageStride, a, z, h, wd, dst, dOff, xiStride, ld, j * tpi, ctx.workspace.data, scratch(part));
                     }
                 }
                 case ADJOINT_OUTPUT -> {
@@ -568,7 +572,7 @@ public final class Conv2d extends Layer {
                 default -> {
                     for (int j = 0; j < images; j++) {
                         int plane = dOff + j * channels * hw;
-                        Winograd.output(src, off, xiStride, ld, j * tpi, a, z, h, wd, dst, plane, add);
+                        Winograd.outputPhases(src, off, xiStride, ld, j * tpi, a, z, h, wd, dst, plane, add, ctx.workspace.data, scratch(part));
                         if (epScale != null) {
                             for (int ch = a; ch < z; ch++) {
                                 Elementwise.scaleShiftClamp(dst, plane + ch * hw, dst, plane + ch * hw, hw, epScale[ch], epShift[ch], epCap);

@@ -96,7 +96,7 @@ class WinogradTest {
      * vectors of tiles, tails, and planes narrower than a vector, which fall back), odd heights, garbage in the scratch.
      */
     @Test
-    void splitInputTransformGivesTheScalarBits() {
+    void phaseInputTransformGivesTheScalarBits() {
         Rnd r = new Rnd(26);
         int l = Vec.LANES, cases = 0;
         int[] widths = {1, 5, 2 * l - 1, 2 * l, 2 * l + 1, 4 * l - 3, 6 * l + 1};
@@ -106,16 +106,42 @@ class WinogradTest {
                 float[] x = r.uniform(1 + 2 * c * h * w), want = new float[2 + Winograd.XI * stride], got = new float[want.length];
                 java.util.Arrays.fill(want, Float.NaN);
                 java.util.Arrays.fill(got, Float.NaN);
-                float[] ws = r.uniform(3 + Winograd.splitFloats(h, w));
+                float[] ws = r.uniform(3 + Winograd.phaseFloats(h, w));
                 for (int b = 0; b < 2; b++) {
                     Winograd.input(x, 1 + b * c * h * w, 1, c, h, w, want, 2, stride, ld, b * tpi);
-                    Winograd.inputSplit(x, 1 + b * c * h * w, 1, c, h, w, got, 2, stride, ld, b * tpi, ws, 3);
+                    Winograd.inputPhases(x, 1 + b * c * h * w, 1, c, h, w, got, 2, stride, ld, b * tpi, ws, 3);
                 }
-                Assert.sameBits(want, got, "split input transform h=" + h + " w=" + w);
+                Assert.sameBits(want, got, "phase input transform h=" + h + " w=" + w);
                 cases++;
             }
         }
         assertEquals(28, cases);
+    }
+
+    /**
+     * The vector output transform gives {@link Winograd#output}'s bits, stored and added: planes from one tile to several
+     * vectors of tiles with tails, odd sizes (tiles cut by the edges), garbage in the scratch.
+     */
+    @Test
+    void phaseOutputTransformGivesTheScalarBits() {
+        Rnd r = new Rnd(27);
+        int l = Vec.LANES, cases = 0;
+        for (int h : new int[] {1, 2, 7, 10, 2 * l + 1}) {
+            for (int w : new int[] {1, 5, 2 * l - 1, 2 * l, 4 * l - 3}) {
+                for (boolean add : new boolean[] {false, true}) {
+                    int c = 3, tpi = Winograd.tiles(h, w), ld = 2 * tpi + 3, stride = c * ld + 5;
+                    float[] m = r.uniform(2 + Winograd.XI * stride), want = r.uniform(1 + 2 * c * h * w), got = want.clone();
+                    float[] ws = r.uniform(3 + Winograd.phaseFloats(h, w));
+                    for (int b = 0; b < 2; b++) {
+                        Winograd.output(m, 2, stride, ld, b * tpi, 1, c, h, w, want, 1 + b * c * h * w, add);
+                        Winograd.outputPhases(m, 2, stride, ld, b * tpi, 1, c, h, w, got, 1 + b * c * h * w, add, ws, 3);
+                    }
+                    Assert.sameBits(want, got, "phase output transform h=" + h + " w=" + w + " add=" + add);
+                    cases++;
+                }
+            }
+        }
+        assertEquals(50, cases);
     }
 
     @Test
