@@ -83,6 +83,34 @@ public final class Gemm {
     }
 
     /**
+     * C_q (+)= A_q(M,K) · B_q(K,N) for q &lt; count, A_q at aOff + q·aStride, B_q at bOff + q·bStride, C_q at
+     * cOff + q·cStride: independent products of one shape (Winograd's 16) in one call on the pool, split over all their
+     * output tiles at once ({@link GemmBlocked#runMany}). Each product is exactly {@link #nn}'s, for any thread count.
+     */
+    public static void nnMany(Workers w, int count, int m, int n, int k, float[] a, int aOff, int lda, int aStride, float[] b, int bOff,
+                              int ldb, int bStride, float[] c, int cOff, int ldc, int cStride, boolean acc) {
+        if (!Vec.ENABLED || !blockedAb(m, n, k)) {
+            for (int q = 0; q < count; q++) nn(w, m, n, k, a, aOff + q * aStride, lda, b, bOff + q * bStride, ldb, c, cOff + q * cStride, ldc, acc);
+            return;
+        }
+        Trace t = trace;
+        if (t != null) for (int q = 0; q < count; q++) t.call('n', 'n', m, n, k, acc);
+        GemmBlocked.runMany(w, count, m, n, k, a, aOff, lda, 1, aStride, b, bOff, ldb, 1, bStride, c, cOff, ldc, cStride, acc);
+    }
+
+    /** {@link #nnMany} for {@link #nt}: C_q (+)= A_q(M,K) · B_q(N,K)ᵀ (Winograd's weight gradient). Each product exactly {@link #nt}'s. */
+    public static void ntMany(Workers w, int count, int m, int n, int k, float[] a, int aOff, int lda, int aStride, float[] b, int bOff,
+                              int ldb, int bStride, float[] c, int cOff, int ldc, int cStride, boolean acc) {
+        if (!Vec.ENABLED || !blocked(m, n, k)) {
+            for (int q = 0; q < count; q++) nt(w, m, n, k, a, aOff + q * aStride, lda, b, bOff + q * bStride, ldb, c, cOff + q * cStride, ldc, acc);
+            return;
+        }
+        Trace t = trace;
+        if (t != null) for (int q = 0; q < count; q++) t.call('n', 't', m, n, k, acc);
+        GemmBlocked.runMany(w, count, m, n, k, a, aOff, lda, 1, aStride, b, bOff, 1, ldb, bStride, c, cOff, ldc, cStride, acc);
+    }
+
+    /**
      * C (+)= Σ_q A_q(M,K) · B_q(N,K)ᵀ for q &lt; count, A_q at aOff + q·aStride and B_q at bOff + q·bStride: a 1×1
      * convolution's weight gradient over the images of a batch in one split call instead of one per image.
      * Exactly the loop {@code for q: nt(…, acc || q > 0)} bit for bit, for any thread count.

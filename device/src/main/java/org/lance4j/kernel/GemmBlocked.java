@@ -70,9 +70,29 @@ final class GemmBlocked {
                 w.run(this);
             } finally {
                 a = b = c = packed = postScale = postShift = null;
-                count = 0;
+                count = manyCount = 0;
                 sumCount = 1;
                 aStride = bStride = cStride = 0;
+            }
+        }
+
+        /** This part's contiguous run of the manyCount × tiles output tiles of {@link #runMany}. */
+        private void many(int part, int parts) {
+            int tilesN = (n + NR - 1) / NR, tilesM = (m + MR - 1) / MR;
+            boolean byColumns = tilesN >= tilesM;
+            int per = byColumns ? tilesN : tilesM;
+            long units = (long) manyCount * per, u = units * part / parts, u1 = units * (part + 1) / parts;
+            while (u < u1) {
+                int q = (int) (u / per), t0 = (int) (u - (long) q * per), t1 = (int) Math.min(per, u1 - (long) q * per);
+                int ao = aOff + q * aStride, bo = bOff + q * bStride, co = cOff + q * cStride;
+                if (byColumns) {
+                    int j0 = t0 * NR, j1 = Math.min(n, t1 * NR);
+                    sequential(m, j1 - j0, k, a, ao, ars, acs, b, bo + j0 * bcs, brs, bcs, c, co + j0, ldc, acc, KC, MC, NC, IN_PLACE_MAX_N);
+                } else {
+                    int i0 = t0 * MR, i1 = Math.min(m, t1 * MR);
+                    sequential(i1 - i0, n, k, a, ao + i0 * ars, ars, acs, b, bo, brs, bcs, c, co + i0 * ldc, ldc, acc, KC, MC, NC, IN_PLACE_MAX_N);
+                }
+                u = (long) q * per + t1;
             }
         }
 
@@ -85,9 +105,14 @@ final class GemmBlocked {
             this.c = c; this.cOff = cOff; this.ldc = ldc; this.acc = acc;
         }
         int sumCount = 1, aStride;     // a sum of products (A_q, B_q at q·aStride, q·bStride) into one C: sumCount > 1
+        int manyCount;                 // independent products (A_q, B_q, C_q at q·aStride, q·bStride, q·cStride): manyCount > 0
 
         @Override
         public void run(int part, int parts) {
+            if (manyCount > 0) {
+                many(part, parts);
+                return;
+            }
             if (packed != null) {   // every part reads the caller's packed A and packs its own columns of B
                 int tilesN = (n + NR - 1) / NR;
                 int t0 = (int) ((long) tilesN * part / parts), t1 = (int) ((long) tilesN * (part + 1) / parts);
@@ -123,6 +148,29 @@ final class GemmBlocked {
                 }
             }
         }
+    }
+
+    /**
+     * C_q (+)= A_q · B_q for q &lt; count, each at its own offset (q·aStride, q·bStride, q·cStride): independent products
+     * of one shape — Winograd's 16, one per tile position — in one call on the pool instead of one per product. The
+     * count × tiles output tiles (columns, or rows when there are more of those, as {@link Job#run} splits one product)
+     * are dealt out evenly across the parts, each part taking a contiguous run of them through {@link #sequential};
+     * a product's elements are computed the same way however its tiles fall, so the result is each product's on its
+     * own, bit for bit, for any thread count.
+     */
+    static void runMany(Workers w, int count, int m, int n, int k, float[] a, int aOff, int ars, int acs, int aStride,
+                        float[] b, int bOff, int brs, int bcs, int bStride, float[] c, int cOff, int ldc, int cStride, boolean acc) {
+        if (w == null || w.threads() == 1) {
+            for (int q = 0; q < count; q++) {
+                sequential(m, n, k, a, aOff + q * aStride, ars, acs, b, bOff + q * bStride, brs, bcs, c, cOff + q * cStride, ldc, acc,
+                        KC, MC, NC, IN_PLACE_MAX_N);
+            }
+            return;
+        }
+        Job j = w.gemm;
+        j.set(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, acc);
+        j.manyCount = count; j.aStride = aStride; j.bStride = bStride; j.cStride = cStride;
+        j.runOn(w);
     }
 
     static void run(Workers w, int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, int bcs,

@@ -455,10 +455,8 @@ public final class Conv2d extends Layer {
             for (int r0 = 0; r0 < cout; r0 += rows) {
                 int r1 = Math.min(cout, r0 + rows), uStride = (whole ? cout : r1 - r0) * cin + XI_PAD;
                 if (!whole) winogradTask.weights(inputGrad, r0, r1, ws, u, uStride);
-                for (int xi = 0; xi < Winograd.XI; xi++) {
-                    Gemm.nn(ctx.workers, r1 - r0, t, cin, ws, u + xi * uStride + (whole ? r0 * cin : 0), cin, ws, v + xi * vStride, t,
-                            ws, m + xi * mStride + r0 * t, t, false);
-                }
+                Gemm.nnMany(ctx.workers, Winograd.XI, r1 - r0, t, cin, ws, u + (whole ? r0 * cin : 0), cin, uStride, ws, v, t, vStride,
+                        ws, m + r0 * t, t, mStride, false);
             }
             winogradTask.output(ws, m, mStride, t, cout, cn, out, outOff + n0 * cout * hw, inputGrad);
         }
@@ -483,9 +481,7 @@ public final class Conv2d extends Layer {
                 if (r0 == 0) ctx.macs((long) outChannels * ckk * cn * hw);   // the model's count, as the im2col path books it
                 if (r0 == 0 || !onePass) winogradTask.input(saved.data, saved.offset + n0 * c * hw, c * hw, c, cn, ws, v, vStride, t);
                 winogradTask.adjointOutput(dy.data, dy.offset + n0 * outChannels * hw + r0 * hw, outChannels * hw, r1 - r0, cn, ws, m, mStride, t);
-                for (int xi = 0; xi < Winograd.XI; xi++) {
-                    Gemm.nt(ctx.workers, r1 - r0, c, t, ws, m + xi * mStride, t, ws, v + xi * vStride, t, ws, z + xi * zStride, c, n0 > 0);
-                }
+                Gemm.ntMany(ctx.workers, Winograd.XI, r1 - r0, c, t, ws, m, t, mStride, ws, v, t, vStride, ws, z, c, zStride, n0 > 0);
             }
             winogradTask.adjointWeights(ws, z, zStride, r0, r1);
         }

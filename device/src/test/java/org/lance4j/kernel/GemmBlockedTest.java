@@ -211,6 +211,43 @@ class GemmBlockedTest {
         }
     }
 
+    /**
+     * Independent products in one call (Winograd's 16) give each product's own bits, nn and nt, on 1 to 4 threads:
+     * tall (tiles dealt out by rows) and wide (by columns) shapes, with 3 and 16 products, so that parts start and end
+     * inside products as well as on their edges.
+     */
+    @Test
+    void manyProductsGiveTheBitsOfSingleProducts() {
+        Rnd r = new Rnd(17);
+        int[][] shapes = {{GemmBlocked.MC + 7, GemmBlocked.NR + 5, GemmBlocked.KC + 30}, {13, 5 * GemmBlocked.NR + 3, 100}};
+        for (int[] sh : shapes) {
+            for (int count : new int[] {3, 16}) {
+                int m = sh[0], n = sh[1], k = sh[2], aStride = m * k + 5, bStride = n * k + 7, cStride = m * n + 3;
+                float[] a = r.uniform(count * aStride), b = r.uniform(count * bStride), c0 = r.uniform(count * cStride);
+                for (boolean nt : new boolean[] {false, true}) {
+                    for (boolean acc : new boolean[] {true, false}) {
+                        float[] loop = c0.clone();
+                        for (int q = 0; q < count; q++) {
+                            if (nt) Gemm.nt(m, n, k, a, q * aStride, k, b, q * bStride, k, loop, q * cStride, n, acc);
+                            else Gemm.nn(m, n, k, a, q * aStride, k, b, q * bStride, n, loop, q * cStride, n, acc);
+                        }
+                        for (int threads = 1; threads <= 4; threads++) {
+                            try (Workers w = new Workers(threads)) {
+                                float[] many = c0.clone();
+                                long before = w.calls();
+                                if (nt) Gemm.ntMany(w, count, m, n, k, a, 0, k, aStride, b, 0, k, bStride, many, 0, n, cStride, acc);
+                                else Gemm.nnMany(w, count, m, n, k, a, 0, k, aStride, b, 0, n, bStride, many, 0, n, cStride, acc);
+                                String what = (nt ? "nt " : "nn ") + count + " × " + m + "×" + n + "×" + k + " acc " + acc + " on " + threads + " threads";
+                                assertArrayEquals(loop, many, what);
+                                if (Vec.ENABLED && threads > 1) assertEquals(before + 1, w.calls(), "one split call for all: " + what);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void packedAndInPlaceGiveIdenticalBits() {
         Rnd r = new Rnd(13);
