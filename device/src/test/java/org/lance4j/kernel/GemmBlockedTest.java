@@ -248,6 +248,39 @@ class GemmBlockedTest {
         }
     }
 
+    /**
+     * nt products with few rows computed transposed (Cᵀ = B · Aᵀ, {@link GemmBlocked#swapsNt}) give the bits of the
+     * product as is: every row count the rule transposes at this vector width, N with partial strips of MR rows, K over
+     * several slices, stored and added; and through {@link Gemm#nt} on 1–3 threads (parts split the transposed rows).
+     */
+    @Test
+    void transposedNtGivesTheBitsOfTheProductAsIs() {
+        Rnd r = new Rnd(18);
+        int tested = 0;
+        for (int m = 1; m <= 40; m++) {
+            int n = 7 * GemmBlocked.MR + 3, k = 2 * GemmBlocked.KC + 37;
+            if (!GemmBlocked.swapsNt(m, n, k, 1, 1, k, GemmBlocked.IN_PLACE_MAX_N)) continue;
+            float[] a = r.uniform(m * k + 1), b = r.uniform(n * k + 2), c0 = r.uniform(m * n + 3);
+            for (boolean acc : new boolean[] {true, false}) {
+                float[] asIs = c0.clone(), swapped = c0.clone();
+                GemmBlocked.product(m, n, k, a, 1, k, 1, b, 2, 1, k, asIs, 3, n, acc, GemmBlocked.KC, GemmBlocked.MC, GemmBlocked.NC,
+                        GemmBlocked.IN_PLACE_MAX_N, false);
+                GemmBlocked.sequential(m, n, k, a, 1, k, 1, b, 2, 1, k, swapped, 3, n, acc, GemmBlocked.KC, GemmBlocked.MC, GemmBlocked.NC,
+                        GemmBlocked.IN_PLACE_MAX_N);
+                assertArrayEquals(asIs, swapped, "nt " + m + "×" + n + "×" + k + " acc " + acc + " transposed");
+                for (int threads = 1; threads <= 3; threads++) {
+                    try (Workers w = new Workers(threads)) {
+                        float[] viaNt = c0.clone();
+                        Gemm.nt(w, m, n, k, a, 1, k, b, 2, k, viaNt, 3, n, acc);
+                        if (Vec.ENABLED) assertArrayEquals(asIs, viaNt, "Gemm.nt " + m + "×" + n + "×" + k + " acc " + acc + " on " + threads + " threads");
+                    }
+                }
+            }
+            tested++;
+        }
+        assertTrue(tested >= 2, "row counts transposed at this width: " + tested);
+    }
+
     @Test
     void packedAndInPlaceGiveIdenticalBits() {
         Rnd r = new Rnd(13);
