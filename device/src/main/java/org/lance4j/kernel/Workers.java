@@ -1,13 +1,17 @@
 package org.lance4j.kernel;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A fixed pool of worker threads that split one kernel call over output tiles. {@link #run} hands the
- * same {@link Task} to every thread — the caller is part 0, worker i is part i — and returns when all
- * parts are done. Dispatch allocates nothing (volatile fields, an atomic counter, park/unpark), so a
- * training step on several threads stays allocation-free.
+ * A fixed pool of worker threads that split one kernel call over output tiles. {@link #run} splits a
+ * {@link Task} into as many parts as there are threads: the caller runs part 0, and the parts 1.. are claimed
+ * one at a time by whichever thread gets to them first — the workers as they wake, and the caller itself once
+ * its own part is done — so a worker that is late (woken from a park onto the caller's CPU, or preempted) costs
+ * at most the single-thread time of the call, never a wait for it. A part's work depends on its index only, so
+ * results are the same whichever thread runs it. Returns when all parts are done. Dispatch allocates nothing
+ * (volatile fields, atomic counters, park/unpark), so a training step on several threads stays allocation-free.
  *
  * <p>One caller at a time: a graph owns its pool, and a second thread entering {@link #run} while a call
  * is in flight is refused. Idle workers spin briefly (a kernel call usually follows another within
@@ -38,6 +42,8 @@ public final class Workers implements AutoCloseable {
     private final int threads;
     private final Thread[] pool;
     private final AtomicInteger remaining = new AtomicInteger();
+    /** The current call's epoch (high bits) and its next unclaimed part (low 16 bits). */
+    private final AtomicLong claim = new AtomicLong();
     private final AtomicInteger busy = new AtomicInteger();
     private volatile Task task;
     private volatile long epoch;
@@ -50,14 +56,21 @@ public final class Workers implements AutoCloseable {
 
     /** @param threads total threads including the caller's, ≥ 1 */
     public Workers(int threads) {
+        this(threads, threads - 1);
+    }
+
+    /**
+     * A pool that splits calls into {@code threads} parts but starts only {@code started} worker threads: for tests of
+     * what a late worker costs (the caller claims the parts nobody else does).
+     */
+    Workers(int threads, int started) {
         if (threads < 1) throw new IllegalArgumentException("--threads must be ≥ 1, got " + threads);
         this.threads = threads;
-        this.pool = new Thread[threads - 1];
-        for (int i = 1; i < threads; i++) {
-            final int part = i;
-            Thread t = new Thread(() -> loop(part), "lance4j-worker-" + i);
+        this.pool = new Thread[Math.min(started, threads - 1)];
+        for (int i = 0; i < pool.length; i++) {
+            Thread t = new Thread(this::loop, "lance4j-worker-" + (i + 1));
             t.setDaemon(true);
-            pool[i - 1] = t;
+            pool[i] = t;
             t.start();
         }
     }
@@ -103,7 +116,10 @@ public final class Workers implements AutoCloseable {
         return Runtime.getRuntime().availableProcessors();
     }
 
-    /** Runs {@code t.run(i, threads)} for every i, part 0 on the calling thread; returns when all are done. */
+    /**
+     * Runs {@code t.run(i, threads)} for every i, part 0 on the calling thread and the others on whichever thread
+     * claims them first; returns when all are done.
+     */
     public void run(Task t) {
         calls++;
         if (threads == 1) {
@@ -119,9 +135,12 @@ public final class Workers implements AutoCloseable {
             failure = null;
             task = t;
             remaining.set(threads - 1);
-            epoch++;   // publishes task (volatile write after it)
+            long call = epoch + 1;
+            claim.set(call << 16 | 1);
+            epoch = call;   // publishes task and the claim counter (volatile write after them)
             for (Thread w : pool) LockSupport.unpark(w);
             t.run(0, threads);
+            runClaimed(t, call);   // the parts no worker has claimed yet
             int spins = 0;
             while (remaining.get() != 0) {
                 if (++spins >= SPINS) LockSupport.park(this);
@@ -140,7 +159,7 @@ public final class Workers implements AutoCloseable {
         }
     }
 
-    private void loop(int part) {
+    private void loop() {
         long seen = 0;
         while (true) {
             int spins = 0;
@@ -151,12 +170,27 @@ public final class Workers implements AutoCloseable {
             }
             if (closed) return;
             seen = epoch;
+            Task t = task;
+            if (t != null) runClaimed(t, seen);
+        }
+    }
+
+    /**
+     * Runs parts of the call of epoch {@code e} while any is unclaimed (none when that call is over: its epoch no
+     * longer matches). The thread finishing the last part wakes the caller if it parked.
+     */
+    private void runClaimed(Task t, long e) {
+        while (true) {
+            long c = claim.get();
+            int part = (int) (c & 0xFFFF);
+            if (c >>> 16 != (e & 0xFFFF_FFFF_FFFFL) || part >= threads) return;
+            if (!claim.compareAndSet(c, c + 1)) continue;
             try {
-                task.run(part, threads);
-            } catch (Throwable e) {
-                failure = e;
+                t.run(part, threads);
+            } catch (Throwable x) {
+                failure = x;
             }
-            if (remaining.decrementAndGet() == 0) LockSupport.unpark(caller);
+            if (remaining.decrementAndGet() == 0 && Thread.currentThread() != caller) LockSupport.unpark(caller);
         }
     }
 

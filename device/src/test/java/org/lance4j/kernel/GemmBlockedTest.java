@@ -2,6 +2,7 @@ package org.lance4j.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -293,6 +294,32 @@ class GemmBlockedTest {
             GemmBlocked.sequential(m, n, k, a, 0, ars, acs, b, 0, brs, bcs, q, 0, n, false, 16, 2 * GemmBlocked.MR, 4 * GemmBlocked.NR,
                     Integer.MAX_VALUE);
             assertArrayEquals(p, q, f + ": A packed vs in place");
+        }
+    }
+
+    /**
+     * Parts no worker claims are run by the caller once its own is done: a pool of 3 parts with one worker thread, and
+     * one with none, still runs every part exactly once per call — the one with none all on the caller's thread.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 30, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)   // without the caller's claims, a pool with no worker thread never finishes a call
+    void theCallerRunsThePartsNoWorkerClaims() {
+        for (int started = 0; started <= 1; started++) {
+            try (Workers w = new Workers(3, started)) {
+                int[] seen = new int[3];
+                boolean[] offCaller = new boolean[1];
+                Thread me = Thread.currentThread();
+                for (int round = 0; round < 1000; round++) {
+                    w.run((part, parts) -> {
+                        synchronized (seen) {
+                            seen[part]++;
+                            if (Thread.currentThread() != me) offCaller[0] = true;
+                        }
+                    });
+                }
+                assertArrayEquals(new int[] {1000, 1000, 1000}, seen, started + " worker threads");
+                if (started == 0) assertFalse(offCaller[0], "no worker thread: every part on the caller's");
+            }
         }
     }
 
