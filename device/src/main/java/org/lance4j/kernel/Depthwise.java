@@ -31,12 +31,24 @@ public final class Depthwise {
 
     private Depthwise() { }
 
-    /** Workspace floats the vector path needs for one plane: phases, their gradient and a wide output plane. */
+    /**
+     * Workspace floats the vector path needs for one plane: phases, their gradient, a wide output plane and the weight
+     * gradient's stored accumulators ({@link #SUM_FLOATS}), or the sampled kernels' ({@link #sampledFloats}).
+     */
     public static int workspaceFloats(int h, int w, int k, int s, int p) {
         int hph = ceilDiv(h + 2 * p, s), wph = ceilDiv(w + 2 * p, s);
         int oh = Im2col.outSize(h, k, s, p);
-        return Math.max(2 * s * s * (hph + 1) * wph + oh * wph, k == 3 && s <= 2 ? sampledFloats(h, w, s, p) : 0);
+        return Math.max(2 * s * s * (hph + 1) * wph + oh * wph + SUM_FLOATS, k == 3 && s <= 2 ? sampledFloats(h, w, s, p) : 0);
     }
+
+    /**
+     * Floats of the five stored accumulators of {@link #dots5} and {@link #sampledDots}: they store their sums and add
+     * the lanes with {@link Vec#sumStored} rather than pass vectors to {@link Vec#sumLanes}, which C2 did not always
+     * inline — the threaded allocation test caught {@code sampledDots} allocating 55 KB per step in about one run of
+     * ten, even after 20 s of warm-up (five sums of 16 lanes in one method; the two-pass split of the nine taps was not
+     * always enough).
+     */
+    static final int SUM_FLOATS = 5 * L;
 
     /**
      * Planes whose output is smaller than this many elements take the direct scalar loops: on the
@@ -234,7 +246,7 @@ public final class Depthwise {
         java.util.Arrays.fill(ws, wide, wide + oh * wph, 0f);
         for (int oy = 0; oy < oh; oy++) System.arraycopy(dy, dyOff + oy * ow, ws, wide + oy * wph, ow);
         if (k == 3) {
-            dots3(ws, wide, s, wsOff, plane, wph, oh * wph, dw, dwOff);
+            dots3(ws, wide, s, wsOff, plane, wph, oh * wph, dw, dwOff, wide + oh * wph);   // the sums after the wide plane
             return;
         }
         for (int i = 0; i < k; i++) {
@@ -250,19 +262,22 @@ public final class Depthwise {
      * dy — each accumulated exactly as {@link Gemm#dot} does (a vector of fused products, its lane sum, then the
      * tail's separate products and adds), so the same bits as nine calls, with dy read once instead of nine times.
      */
-    static void dots3(float[] ws, int dyw, int s, int wsOff, int plane, int wph, int n, float[] dw, int dwOff) {
+    static void dots3(float[] ws, int dyw, int s, int wsOff, int plane, int wph, int n, float[] dw, int dwOff, int sums) {
         // two passes (five taps, then four): nine sums of 16 lanes in one method went over C2's node limit for inlining
         // (NodeCountInliningCutoff) at 512 bits and left one out of line, its vector boxed — 86 KiB allocated per
         // training step on an AVX-512 machine (Zen 5); dy is read twice instead of once
         dots5(ws, dyw, n, tap(0, 0, s, wsOff, plane, wph), tap(0, 1, s, wsOff, plane, wph), tap(0, 2, s, wsOff, plane, wph),
-                tap(1, 0, s, wsOff, plane, wph), tap(1, 1, s, wsOff, plane, wph), 5, dw, dwOff);
+                tap(1, 0, s, wsOff, plane, wph), tap(1, 1, s, wsOff, plane, wph), 5, dw, dwOff, sums);
         int o8 = tap(2, 2, s, wsOff, plane, wph);
         dots5(ws, dyw, n, tap(1, 2, s, wsOff, plane, wph), tap(2, 0, s, wsOff, plane, wph), tap(2, 1, s, wsOff, plane, wph),
-                o8, o8, 4, dw, dwOff + 5);
+                o8, o8, 4, dw, dwOff + 5, sums);
     }
 
-    /** dw[dwOff + t] += dy · ws[o_t ..] for the first {@code taps} (4 or 5) of five offsets, each as {@link Gemm#dot} computes it. */
-    private static void dots5(float[] ws, int dyw, int n, int o0, int o1, int o2, int o3, int o4, int taps, float[] dw, int dwOff) {
+    /**
+     * dw[dwOff + t] += dy · ws[o_t ..] for the first {@code taps} (4 or 5) of five offsets, each as {@link Gemm#dot} computes
+     * it; the accumulators stored at ws[sums ..] ({@link #SUM_FLOATS}) and their lanes summed from there.
+     */
+    private static void dots5(float[] ws, int dyw, int n, int o0, int o1, int o2, int o3, int o4, int taps, float[] dw, int dwOff, int sums) {
         int n1 = n - n % L, q = 0;   // as Gemm.dot (which does not look at Vec.ENABLED either)
         float r0 = 0f, r1 = 0f, r2 = 0f, r3 = 0f, r4 = 0f;
         if (n1 > 0) {   // as Gemm.dot: no vector for short runs
@@ -275,8 +290,10 @@ public final class Depthwise {
                 a3 = g.fma(FloatVector.fromArray(S, ws, o3 + q), a3);
                 a4 = g.fma(FloatVector.fromArray(S, ws, o4 + q), a4);
             }
-            r0 = Vec.sumLanes(a0); r1 = Vec.sumLanes(a1); r2 = Vec.sumLanes(a2);
-            r3 = Vec.sumLanes(a3); r4 = Vec.sumLanes(a4);
+            a0.intoArray(ws, sums); a1.intoArray(ws, sums + L); a2.intoArray(ws, sums + 2 * L);
+            a3.intoArray(ws, sums + 3 * L); a4.intoArray(ws, sums + 4 * L);
+            r0 = Vec.sumStored(ws, sums); r1 = Vec.sumStored(ws, sums + L); r2 = Vec.sumStored(ws, sums + 2 * L);
+            r3 = Vec.sumStored(ws, sums + 3 * L); r4 = Vec.sumStored(ws, sums + 4 * L);
         }
         for (; q < n; q++) {
             float g = ws[dyw + q];
@@ -345,11 +362,11 @@ public final class Depthwise {
         return Math.max(w + 2 * p, Math.max(twoVectors(w) + p, sampledNv(w, s, p))) + 2;
     }
 
-    /** Workspace floats of the sampled 3 × 3 kernels for one plane: xp, u and the wide rows. */
+    /** Workspace floats of the sampled 3 × 3 kernels for one plane: xp, u and the wide rows, then the stored sums ({@link #SUM_FLOATS}). */
     static int sampledFloats(int h, int w, int s, int p) {
         int hp = h + 2 * p;
         return hp * sampledWq(w, s, p) + (hp + 2) * sampledWu(w, s, p)
-                + Math.max(Im2col.outSize(h, 3, s, p) * sampledNv(w, s, p), twoVectors(w));
+                + Math.max(Im2col.outSize(h, 3, s, p) * sampledNv(w, s, p), twoVectors(w)) + SUM_FLOATS;
     }
 
     /**
@@ -453,16 +470,18 @@ public final class Depthwise {
         toSpread(dy, dyOff, oh, ow, s, hp + 2, wu, ws, u);
         // two passes (five taps, then four), as dots3 and for the same reason: nine sums of 16 lanes in one method went
         // over C2's node limit for inlining at 512 bits and left a vector boxed (a training step allocated)
-        sampledDots(ws, u, xp, s, wq, wu, nv, n, 0, 1, 2, wq, wq + 1, 5, dw, dwOff);
-        sampledDots(ws, u, xp, s, wq, wu, nv, n, wq + 2, 2 * wq, 2 * wq + 1, 2 * wq + 2, 2 * wq + 2, 4, dw, dwOff + 5);
+        int sums = wsOff + sampledFloats(h, w, s, p) - SUM_FLOATS;
+        sampledDots(ws, u, xp, s, wq, wu, nv, n, 0, 1, 2, wq, wq + 1, 5, dw, dwOff, sums);
+        sampledDots(ws, u, xp, s, wq, wu, nv, n, wq + 2, 2 * wq, 2 * wq + 1, 2 * wq + 2, 2 * wq + 2, 4, dw, dwOff + 5, sums);
     }
 
     /**
      * dw[dwOff + t] += Σ dy · x at tap offset k_t (i·wq + j from a row's start) for the first {@code taps} (4 or 5) of five
-     * taps, over the padded plane at xp and the spread dy at u ({@link #backwardWeightSampled}).
+     * taps, over the padded plane at xp and the spread dy at u ({@link #backwardWeightSampled}); the accumulators stored at
+     * ws[sums ..] and their lanes summed from there (see {@link #SUM_FLOATS}).
      */
     private static void sampledDots(float[] ws, int u, int xp, int s, int wq, int wu, int nv, int n, int k0, int k1, int k2, int k3, int k4,
-                                    int taps, float[] dw, int dwOff) {
+                                    int taps, float[] dw, int dwOff, int sums) {
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0;
         for (int t = 0, oy = 0, q = 0; t < n; t++) {
             int gi = u + (oy * s + 2) * wu + 2 + q, r0 = xp + oy * s * wq + q;
@@ -477,9 +496,11 @@ public final class Depthwise {
                 oy++;
             }
         }
-        dw[dwOff] += Vec.sumLanes(a0); dw[dwOff + 1] += Vec.sumLanes(a1); dw[dwOff + 2] += Vec.sumLanes(a2);
-        dw[dwOff + 3] += Vec.sumLanes(a3);
-        if (taps == 5) dw[dwOff + 4] += Vec.sumLanes(a4);
+        a0.intoArray(ws, sums); a1.intoArray(ws, sums + L); a2.intoArray(ws, sums + 2 * L);
+        a3.intoArray(ws, sums + 3 * L); a4.intoArray(ws, sums + 4 * L);
+        dw[dwOff] += Vec.sumStored(ws, sums); dw[dwOff + 1] += Vec.sumStored(ws, sums + L); dw[dwOff + 2] += Vec.sumStored(ws, sums + 2 * L);
+        dw[dwOff + 3] += Vec.sumStored(ws, sums + 3 * L);
+        if (taps == 5) dw[dwOff + 4] += Vec.sumStored(ws, sums + 4 * L);
     }
 
     /**
@@ -555,6 +576,55 @@ public final class Depthwise {
     }
 
     /**
+     * out[0, 4·lanes) ← Σ over the taps of a[·]·b[·] lane-wise, four vectors of channels side by side (four independent
+     * chains): tap (r, q) of a rows × cols rectangle at a + r·ar + q·aq and b + r·br + q·bq, taken row by row in one flat
+     * loop. Small methods on purpose: the vectors live and die here, so they are compiled (and kept unboxed) by C2 on
+     * their own, whatever tier the large kernel calling them runs at — with these loops inline, a depthwise backward still
+     * on C1 code, or an OSR version, boxed its accumulators (the threaded allocation test: 11.5 KB per step, when it ran
+     * first in its JVM).
+     */
+    private static void tapSums4(float[] ws, int a, int ar, int aq, int b, int br, int bq, int rows, int cols, int out) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        int taps = rows * cols;
+        for (int t = 0, r = 0, q = 0; t < taps; t++) {
+            int ai = a + r * ar + q * aq, bi = b + r * br + q * bq;
+            a0 = FloatVector.fromArray(S, ws, ai).fma(FloatVector.fromArray(S, ws, bi), a0);
+            a1 = FloatVector.fromArray(S, ws, ai + L).fma(FloatVector.fromArray(S, ws, bi + L), a1);
+            a2 = FloatVector.fromArray(S, ws, ai + 2 * L).fma(FloatVector.fromArray(S, ws, bi + 2 * L), a2);
+            a3 = FloatVector.fromArray(S, ws, ai + 3 * L).fma(FloatVector.fromArray(S, ws, bi + 3 * L), a3);
+            if (++q == cols) {
+                q = 0;
+                r++;
+            }
+        }
+        a0.intoArray(ws, out);
+        a1.intoArray(ws, out + L);
+        a2.intoArray(ws, out + 2 * L);
+        a3.intoArray(ws, out + 3 * L);
+    }
+
+    /** {@link #tapSums4} for one vector of channels. */
+    private static void tapSums(float[] ws, int a, int ar, int aq, int b, int br, int bq, int rows, int cols, int out) {
+        FloatVector acc = FloatVector.zero(S);
+        int taps = rows * cols;
+        for (int t = 0, r = 0, q = 0; t < taps; t++) {
+            acc = FloatVector.fromArray(S, ws, a + r * ar + q * aq).fma(FloatVector.fromArray(S, ws, b + r * br + q * bq), acc);
+            if (++q == cols) {
+                q = 0;
+                r++;
+            }
+        }
+        acc.intoArray(ws, out);
+    }
+
+    /** ws[d + i] ← fma(ws[a + i], ws[b + i], ws[d + i]) lane-wise for i &lt; n (a multiple of the lanes). */
+    private static void fmaInto(float[] ws, int a, int b, int d, int n) {
+        for (int i = 0; i < n; i += L) {
+            FloatVector.fromArray(S, ws, a + i).fma(FloatVector.fromArray(S, ws, b + i), FloatVector.fromArray(S, ws, d + i)).intoArray(ws, d + i);
+        }
+    }
+
+    /**
      * y(c, OH, OW) = x(c, H, W) ⋆ w(c, K, K), channel by channel, for a block of c channels of one image
      * (x, y and w at the block's offsets), through channels-last copies in the workspace.
      */
@@ -573,41 +643,14 @@ public final class Depthwise {
                 int base = xt + ((oy * s - p) * w + ox * s - p) * c;   // x(iy, ix) = base + (i·W + j)·c
                 // one flat loop over the valid taps: a vector accumulator carried through nested loops with
                 // variable trip counts stays boxed (allocates) in C2
-                int taps = (i1 - i0) * Math.max(0, j1 - j0);
+                int rows = i1 - i0, cols = Math.max(0, j1 - j0);
+                int wi = wT + (i0 * k + j0) * c, xi = base + (i0 * w + j0) * c;
                 int c0 = 0;
                 // four blocks of channels at a time: four independent accumulator chains per tap instead of one (a chain
                 // of nine dependent FMAs per block left the core waiting on FMA latency) — each output still sums its
                 // taps in the same order
-                for (; c0 + 4 * L <= cv; c0 += 4 * L) {
-                    FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-                    for (int t = 0, i = i0, j = j0; t < taps; t++) {
-                        int wi = wT + (i * k + j) * c + c0, xi = base + (i * w + j) * c + c0;
-                        a0 = FloatVector.fromArray(S, ws, wi).fma(FloatVector.fromArray(S, ws, xi), a0);
-                        a1 = FloatVector.fromArray(S, ws, wi + L).fma(FloatVector.fromArray(S, ws, xi + L), a1);
-                        a2 = FloatVector.fromArray(S, ws, wi + 2 * L).fma(FloatVector.fromArray(S, ws, xi + 2 * L), a2);
-                        a3 = FloatVector.fromArray(S, ws, wi + 3 * L).fma(FloatVector.fromArray(S, ws, xi + 3 * L), a3);
-                        if (++j == j1) {
-                            j = j0;
-                            i++;
-                        }
-                    }
-                    a0.intoArray(ws, o + c0);
-                    a1.intoArray(ws, o + c0 + L);
-                    a2.intoArray(ws, o + c0 + 2 * L);
-                    a3.intoArray(ws, o + c0 + 3 * L);
-                }
-                for (; c0 < cv; c0 += L) {
-                    FloatVector acc = FloatVector.zero(S);
-                    for (int t = 0, i = i0, j = j0; t < taps; t++) {
-                        acc = FloatVector.fromArray(S, ws, wT + (i * k + j) * c + c0)
-                                .fma(FloatVector.fromArray(S, ws, base + (i * w + j) * c + c0), acc);
-                        if (++j == j1) {
-                            j = j0;
-                            i++;
-                        }
-                    }
-                    acc.intoArray(ws, o + c0);
-                }
+                for (; c0 + 4 * L <= cv; c0 += 4 * L) tapSums4(ws, wi + c0, k * c, c, xi + c0, w * c, c, rows, cols, o + c0);
+                for (; c0 < cv; c0 += L) tapSums(ws, wi + c0, k * c, c, xi + c0, w * c, c, rows, cols, o + c0);
                 for (int ch = cv; ch < c; ch++) {
                     float acc = 0f;
                     for (int i = i0; i < i1; i++) for (int j = j0; j < j1; j++) acc += ws[wT + (i * k + j) * c + ch] * ws[base + (i * w + j) * c + ch];
@@ -636,38 +679,12 @@ public final class Depthwise {
                     int oy0 = Math.max(0, ceilDiv(p - i, s)), oy1 = Math.min(oh, ceilDiv(h + p - i, s));
                     int ox0 = Math.max(0, ceilDiv(p - j, s)), ox1 = Math.min(ow, ceilDiv(w + p - j, s));
                     int t = acc + (i * k + j) * c;
-                    int outs = Math.max(0, oy1 - oy0) * Math.max(0, ox1 - ox0);
+                    int rows = Math.max(0, oy1 - oy0), cols = Math.max(0, ox1 - ox0);
+                    int gi = dyt + (oy0 * ow + ox0) * c, xi = xt + ((oy0 * s + i - p) * w + ox0 * s + j - p) * c;
                     int c0 = 0;
-                    for (; c0 + 4 * L <= cv; c0 += 4 * L) {   // four independent chains (see forward), each in output order
-                        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-                        for (int q = 0, oy = oy0, ox = ox0; q < outs; q++) {
-                            int gi = dyt + (oy * ow + ox) * c + c0, xi = xt + ((oy * s + i - p) * w + ox * s + j - p) * c + c0;
-                            a0 = FloatVector.fromArray(S, ws, gi).fma(FloatVector.fromArray(S, ws, xi), a0);
-                            a1 = FloatVector.fromArray(S, ws, gi + L).fma(FloatVector.fromArray(S, ws, xi + L), a1);
-                            a2 = FloatVector.fromArray(S, ws, gi + 2 * L).fma(FloatVector.fromArray(S, ws, xi + 2 * L), a2);
-                            a3 = FloatVector.fromArray(S, ws, gi + 3 * L).fma(FloatVector.fromArray(S, ws, xi + 3 * L), a3);
-                            if (++ox == ox1) {
-                                ox = ox0;
-                                oy++;
-                            }
-                        }
-                        a0.intoArray(ws, t + c0);
-                        a1.intoArray(ws, t + c0 + L);
-                        a2.intoArray(ws, t + c0 + 2 * L);
-                        a3.intoArray(ws, t + c0 + 3 * L);
-                    }
-                    for (; c0 < cv; c0 += L) {
-                        FloatVector a = FloatVector.zero(S);   // one flat loop over the outputs (see forward)
-                        for (int q = 0, oy = oy0, ox = ox0; q < outs; q++) {
-                            a = FloatVector.fromArray(S, ws, dyt + (oy * ow + ox) * c + c0)
-                                    .fma(FloatVector.fromArray(S, ws, xt + ((oy * s + i - p) * w + ox * s + j - p) * c + c0), a);
-                            if (++ox == ox1) {
-                                ox = ox0;
-                                oy++;
-                            }
-                        }
-                        a.intoArray(ws, t + c0);
-                    }
+                    // four independent chains (see forward), each in output order
+                    for (; c0 + 4 * L <= cv; c0 += 4 * L) tapSums4(ws, gi + c0, ow * c, c, xi + c0, s * w * c, s * c, rows, cols, t + c0);
+                    for (; c0 < cv; c0 += L) tapSums(ws, gi + c0, ow * c, c, xi + c0, s * w * c, s * c, rows, cols, t + c0);
                     for (int ch = cv; ch < c; ch++) {
                         float a = 0f;
                         for (int oy = oy0; oy < oy1; oy++) {
@@ -693,12 +710,8 @@ public final class Depthwise {
                 for (int i = i0; i < i1; i++) {
                     for (int j = j0; j < j1; j++) {
                         int d = base + (i * w + j) * c, wr = wT + (i * k + j) * c;
-                        int c0 = 0;
-                        for (; c0 < cv; c0 += L) {
-                            FloatVector.fromArray(S, ws, wr + c0).fma(FloatVector.fromArray(S, ws, g + c0), FloatVector.fromArray(S, ws, d + c0))
-                                    .intoArray(ws, d + c0);
-                        }
-                        for (; c0 < c; c0++) ws[d + c0] += ws[wr + c0] * ws[g + c0];
+                        fmaInto(ws, wr, g, d, cv);
+                        for (int c0 = cv; c0 < c; c0++) ws[d + c0] += ws[wr + c0] * ws[g + c0];
                     }
                 }
             }

@@ -89,6 +89,27 @@ public final class Vec {
         }
     }
 
+    /**
+     * {@link #sumLanes} of a vector the caller has stored at a[off] (one vector's floats): the same values summed in the
+     * same order, so the same bits — for kernels that store their accumulators and pass the array instead, so that no
+     * vector crosses a call, inlined or not (a sum left out of line boxes its vector argument, see above).
+     */
+    public static float sumStored(float[] a, int off) {
+        switch (F.length()) {
+            case 4:
+                return 0f + a[off] + a[off + 1] + a[off + 2] + a[off + 3];
+            case 8:
+                return 0f + a[off] + a[off + 1] + a[off + 2] + a[off + 3] + a[off + 4] + a[off + 5] + a[off + 6] + a[off + 7];
+            case 16:
+                return 0f + a[off] + a[off + 1] + a[off + 2] + a[off + 3] + a[off + 4] + a[off + 5] + a[off + 6] + a[off + 7]
+                        + a[off + 8] + a[off + 9] + a[off + 10] + a[off + 11] + a[off + 12] + a[off + 13] + a[off + 14] + a[off + 15];
+            default:
+                float s = 0f;
+                for (int i = 0; i < F.length(); i++) s += a[off + i];
+                return s;
+        }
+    }
+
     /** "256-bit (8 float lanes)" or "scalar". */
     public static String describe() {
         return ENABLED ? F.vectorBitSize() + "-bit (" + F.length() + " float lanes)" : "scalar";

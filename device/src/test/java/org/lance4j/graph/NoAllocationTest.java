@@ -21,6 +21,13 @@ class NoAllocationTest {
     static final long ALLOWANCE_PER_STEP = 0;
     static final int MEASURED_STEPS = 20;
     static final int MAX_WARMUP_ROUNDS = 60;
+    /**
+     * Warm-up also lasts at least this long while rounds still allocate: rounds are counted in steps, but the JIT
+     * needs time. A small network's 60 rounds take well under a second, and with two threads of the test busy on a
+     * 2-core machine the compiler threads get little CPU — run first in its JVM, the threaded test then measured its
+     * kernels before C2 had compiled them (boxed vectors in the interpreter and C1, 11.5 KB per step) in 5 of 6 runs.
+     */
+    static final long MIN_WARMUP_NANOS = 20_000_000_000L;
 
     static ModelSpec everyLayer() {
         return everyLayer(8);
@@ -116,8 +123,8 @@ class NoAllocationTest {
         float[] images = r.uniform(shape.size());
         int[] labels = new int[shape.dim(0)];
         for (int i = 0; i < labels.length; i++) labels[i] = r.nextInt(10);
-        long last = -1;
-        for (int round = 0; round < MAX_WARMUP_ROUNDS; round++) {
+        long last = -1, start = System.nanoTime();
+        for (int round = 0; round < MAX_WARMUP_ROUNDS || System.nanoTime() - start < MIN_WARMUP_NANOS; round++) {
             last = stepsAllocation(t, images, shape, labels, MEASURED_STEPS);
             if (last <= ALLOWANCE_PER_STEP * MEASURED_STEPS) break;
         }

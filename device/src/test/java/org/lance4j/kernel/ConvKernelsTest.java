@@ -171,7 +171,7 @@ class ConvKernelsTest {
             for (int wph : new int[] {3, 5, 9, 18}) {
                 for (int rows : new int[] {1, 2, 7}) {
                     int plane = (rows + 3) * wph, n = rows * wph, wide = s * s * plane + 1;
-                    float[] ws = r.uniform(wide + n + 5), wt = r.uniform(10);
+                    float[] ws = r.uniform(wide + n + 5 + Depthwise.SUM_FLOATS), wt = r.uniform(10);
                     float[] fused = ws.clone(), ref = ws.clone();
                     Depthwise.taps3(wt, 1, s, 0, plane, wph, fused, wide, n);
                     java.util.Arrays.fill(ref, wide, wide + n, 0f);
@@ -182,7 +182,7 @@ class ConvKernelsTest {
                     String what = "s=" + s + " wph=" + wph + " rows=" + rows;
                     assertArrayEquals(ref, fused, "taps3 " + what);
                     float[] dw = r.uniform(11), dwRef = dw.clone();
-                    Depthwise.dots3(ws, wide, s, 0, plane, wph, n, dw, 2);
+                    Depthwise.dots3(ws, wide, s, 0, plane, wph, n, dw, 2, wide + n + 5);
                     for (int t = 0; t < 9; t++) {
                         int i = t / 3, j = t % 3, src = ((i % s) * s + j % s) * plane + (i / s) * wph + j / s;
                         dwRef[2 + t] += Gemm.dot(ws, wide, ws, src, n);
