@@ -75,7 +75,7 @@ public final class Gemm {
         if (t != null) t.call('n', 't', m, n, k, acc);
         if (!Vec.ENABLED) {
             ntScalar(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
-        } else if (blocked(m, n, k)) {
+        } else if (blockedNt(m, n, k)) {
             GemmBlocked.run(w, m, n, k, a, aOff, lda, 1, b, bOff, 1, ldb, c, cOff, ldc, acc);
         } else {
             ntVector(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
@@ -101,7 +101,7 @@ public final class Gemm {
     /** {@link #nnMany} for {@link #nt}: C_q (+)= A_q(M,K) · B_q(N,K)ᵀ (Winograd's weight gradient). Each product exactly {@link #nt}'s. */
     public static void ntMany(Workers w, int count, int m, int n, int k, float[] a, int aOff, int lda, int aStride, float[] b, int bOff,
                               int ldb, int bStride, float[] c, int cOff, int ldc, int cStride, boolean acc) {
-        if (!Vec.ENABLED || !blocked(m, n, k)) {
+        if (!Vec.ENABLED || !blockedNt(m, n, k)) {
             for (int q = 0; q < count; q++) nt(w, m, n, k, a, aOff + q * aStride, lda, b, bOff + q * bStride, ldb, c, cOff + q * cStride, ldc, acc);
             return;
         }
@@ -117,7 +117,7 @@ public final class Gemm {
      */
     public static void ntSum(Workers w, int m, int n, int k, float[] a, int aOff, int lda, int aStride, float[] b, int bOff, int ldb,
                              int bStride, float[] c, int cOff, int ldc, int count, boolean acc) {
-        if (!Vec.ENABLED || !blocked(m, n, k)) {
+        if (!Vec.ENABLED || !blockedNt(m, n, k)) {
             for (int q = 0; q < count; q++) nt(w, m, n, k, a, aOff + q * aStride, lda, b, bOff + q * bStride, ldb, c, cOff, ldc, acc || q > 0);
             return;
         }
@@ -222,6 +222,18 @@ public final class Gemm {
     }
 
     static final long BLOCKED_MIN_MACS = 32 * 1024;
+
+    /**
+     * {@link #blocked} for nt, whose small path is a dot product along K reading both operands in place: also that path
+     * when the output is no larger than the depth (M·N ≤ K) — a few dozen long dot products, where the blocked path's
+     * transposing copy of B (N·K floats) outweighs M·N·K / lanes multiply-adds. Measured alone (dot path / blocked,
+     * alternating in one JVM, medians of 31): at 512 bits 16 × 32 × 1024 0.72, 8 × 32 × 1024 0.33, 16 × 16 × 1024 0.32,
+     * 16 × 48 × 1024 0.55, 32 × 32 × 1024 1.03; at 128 bits 0.52–0.71 on the same shapes. Outside the rule the dot path
+     * lost at 512 bits (24 × 96 × 1024 1.11, 16 × 32 × 256 1.07, 1.1–3.6 on K ≤ 512 with M·N in the thousands).
+     */
+    static boolean blockedNt(int m, int n, int k) {
+        return blocked(m, n, k) && (long) m * n > k;
+    }
 
     /**
      * {@link #blocked} for nn and tn, whose small path ({@code abVector}) computes the columns past the last whole

@@ -259,8 +259,9 @@ class GemmBlockedTest {
         Rnd r = new Rnd(18);
         int tested = 0;
         for (int m = 1; m <= 40; m++) {
-            int n = 7 * GemmBlocked.MR + 3, k = 2 * GemmBlocked.KC + 37;
+            int n = 31 * GemmBlocked.MR + 3, k = 2 * GemmBlocked.KC + 37;   // M·N > K (M ≥ 4): Gemm.nt keeps the blocked path
             if (!GemmBlocked.swapsNt(m, n, k, 1, 1, k, GemmBlocked.IN_PLACE_MAX_N)) continue;
+            assertTrue(Gemm.blockedNt(m, n, k), "nt " + m + "×" + n + "×" + k + " takes the blocked path");
             float[] a = r.uniform(m * k + 1), b = r.uniform(n * k + 2), c0 = r.uniform(m * n + 3);
             for (boolean acc : new boolean[] {true, false}) {
                 float[] asIs = c0.clone(), swapped = c0.clone();
