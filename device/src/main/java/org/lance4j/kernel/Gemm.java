@@ -236,6 +236,17 @@ public final class Gemm {
     }
 
     /**
+     * Whether a weight gradient dY · colᵀ should be {@link #nt} on the operands as stored rather than {@link #nn} on an
+     * explicit transpose of col: when nt takes its blocked path (which packs colᵀ itself), or its dot-product path over
+     * dots at least as long as the output is large (M·N ≤ K, {@link #blockedNt}). Short dot products stay on the
+     * transpose (they made the demo's 7 × 7 convolution's backward 2.8× slower); a thin output over long rows — the
+     * stem's 16 × 27 over 1024 pixels — was an nn with a partial strip after a transpose (0.4–0.6 of OpenBLAS's speed).
+     */
+    public static boolean ntDirect(int m, int n, int k) {
+        return blocked(m, n, k) || Vec.ENABLED && (long) m * n <= k;
+    }
+
+    /**
      * {@link #blocked} for nn and tn, whose small path ({@code abVector}) computes the columns past the last whole
      * vector one float at a time: also blocked when N is above one vector but below a tile (NR / 2 &lt; N &lt; NR), the
      * partial strip zero-padded. Measured alone (old and new path alternating in one JVM, medians of 15, blocked /

@@ -377,7 +377,7 @@ public final class Conv2d extends Layer {
                 int colsT = one + ckk * ohw;   // (L, C·K·K)
                 gatherCols(saved.data, saved.offset, n0, cn, ws, cols, one);
                 ctx.macs((long) outChannels * ckk * l);
-                if (Gemm.blocked(outChannels, ckk, l)) {   // the blocked nt kernel packs colsᵀ itself
+                if (Gemm.ntDirect(outChannels, ckk, l)) {   // the blocked nt kernel packs colsᵀ itself; long dots read it in place
                     Gemm.nt(ctx.workers, outChannels, ckk, l, ws, stage, l, ws, cols, l, dw.data, dw.offset, ckk, true);
                 } else {
                     Transpose.transpose(ws, cols, ckk, l, ws, colsT);
@@ -934,9 +934,9 @@ public final class Conv2d extends Layer {
             if (depthwise) {
                 // done above
             } else if (direct) {
-                // dW_g (og, cg) += dY_g (og, HW) · X_g (cg, HW)ᵀ: packed by the blocked nt kernel when large enough,
-                // otherwise through an explicit transpose and the nn kernel (short dot products are slow)
-                boolean packedNt = Gemm.blocked(og, cg, hw);
+                // dW_g (og, cg) += dY_g (og, HW) · X_g (cg, HW)ᵀ: by nt where it does well (Gemm.ntDirect), otherwise
+                // through an explicit transpose and the nn kernel (short dot products are slow)
+                boolean packedNt = Gemm.ntDirect(og, cg, hw);
                 if (dwFull != null && !packedNt) Transpose.transpose(saved.data, xo, c, hw, ctx.workspace.data, ctx.workspace.offset);
                 for (int g = 0; g < groups; g++) {
                     if (dwFull != null && !summedDw) {
@@ -961,7 +961,7 @@ public final class Conv2d extends Layer {
                 if (dwFull != null) {
                     // colᵀ (OH·OW, C·K·K) sits after col in the workspace; dW_g += dY_g · colᵀ[:, group g]
                     int colT = wo + c * k * k * ohw;
-                    boolean packedNt = Gemm.blocked(og, ckk, ohw);   // as the 1×1 path above
+                    boolean packedNt = Gemm.ntDirect(og, ckk, ohw);   // as the 1×1 path above
                     columns.im2col(saved.data, xo, ws, wo);
                     if (!packedNt) Transpose.transpose(ws, wo, c * k * k, ohw, ws, colT);
                     for (int g = 0; g < groups; g++) {
