@@ -401,6 +401,9 @@ public final class Gemm {
         }
     }
 
+    /** Each thread's room for {@link #ntVector}'s eight stored accumulators. */
+    private static final ThreadLocal<float[]> NT_SUMS = ThreadLocal.withInitial(() -> new float[8 * S.length()]);
+
     /** C(M,N) (+)= A(M,K)·B(N,K)ᵀ as blocked dot products along K. */
     static void ntVector(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                          float[] c, int cOff, int ldc, boolean acc) {
@@ -410,6 +413,7 @@ public final class Gemm {
             ntScalar(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
             return;
         }
+        final float[] t = NT_SUMS.get();
         int i = 0;
         for (; i + 2 <= m; i += 2) {
             final int a0 = aOff + i * lda, a1 = a0 + lda;
@@ -432,14 +436,18 @@ public final class Gemm {
                     vb = FloatVector.fromArray(S, b, b3 + p);
                     x03 = va0.fma(vb, x03); x13 = va1.fma(vb, x13);
                 }
-                float s00 = Vec.sumLanes(x00);
-                float s01 = Vec.sumLanes(x01);
-                float s02 = Vec.sumLanes(x02);
-                float s03 = Vec.sumLanes(x03);
-                float s10 = Vec.sumLanes(x10);
-                float s11 = Vec.sumLanes(x11);
-                float s12 = Vec.sumLanes(x12);
-                float s13 = Vec.sumLanes(x13);
+                // the eight accumulators stored and their lanes summed from there (Vec.sumStored: sumLanes's order and
+                // bits) — no vector crosses a call, so none can be left boxed by a sum C2 does not inline
+                x00.intoArray(t, 0); x01.intoArray(t, l); x02.intoArray(t, 2 * l); x03.intoArray(t, 3 * l);
+                x10.intoArray(t, 4 * l); x11.intoArray(t, 5 * l); x12.intoArray(t, 6 * l); x13.intoArray(t, 7 * l);
+                float s00 = Vec.sumStored(t, 0);
+                float s01 = Vec.sumStored(t, l);
+                float s02 = Vec.sumStored(t, 2 * l);
+                float s03 = Vec.sumStored(t, 3 * l);
+                float s10 = Vec.sumStored(t, 4 * l);
+                float s11 = Vec.sumStored(t, 5 * l);
+                float s12 = Vec.sumStored(t, 6 * l);
+                float s13 = Vec.sumStored(t, 7 * l);
                 for (; p < k; p++) {
                     float u0 = a[a0 + p], u1 = a[a1 + p];
                     float w0 = b[b0 + p], w1 = b[b1 + p], w2 = b[b2 + p], w3 = b[b3 + p];
