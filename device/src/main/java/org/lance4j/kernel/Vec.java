@@ -69,8 +69,9 @@ public final class Vec {
      * <p>Forced inlining still stops at C2's node limit for one compilation (NodeCountInliningCutoff, not settable in a
      * product JVM): at 512 bits a sum is sixteen extracts, and nine of them in one method (the depthwise weight
      * gradients) went over it — a sum left out of line, its vector boxed, 86 KiB per training step (AVX-512 on a Zen 5
-     * guest). Those nine now go in two passes of at most five; {@code Gemm.ntVector}'s eight did not reach the limit
-     * in the compilations checked ({@code -XX:+PrintInlining}, a full training step). Folding halves first ({@code rearrange} or
+     * guest). Those nine now go in two passes of at most five, and since round ten the depthwise weight gradients and
+     * {@code Gemm.ntVector} store their accumulators and use {@link #sumStored} instead (one of the five-sum methods still
+     * boxed in about one run of ten). Folding halves first ({@code rearrange} or
      * {@code reinterpretShape}) allocated more: neither is intrinsified for this in JDK 17.
      */
     public static float sumLanes(FloatVector v) {
