@@ -401,22 +401,16 @@ final class GemmBlocked {
                         int bo = jr * kb;   // strip jr / NR starts at (jr / NR)·NR·kb
                         for (int ir = 0; ir < mb; ir += MR) {
                             int mr = Math.min(MR, mb - ir);
-                            if (cT) {
-                                if (packed) kernel(kb, pa, ir * kb, pb, bo, tile, 0, NR, false);
-                                else if (ir < full) kernelInPlace(kb, a, ai + ir * ars, ars, acs, pb, bo, tile);
-                                else kernel(kb, pa, 0, pb, bo, tile, 0, NR, false);
-                                writeBackTransposed(tile, c, cOff + (j0 + jr) * ldc + i0 + ir, ldc, add, mr, nr);
-                                continue;
-                            }
                             int co = cOff + (i0 + ir) * ldc + j0 + jr;
-                            if (packed && mr == MR && nr == NR) {
+                            if (!cT && packed && mr == MR && nr == NR) {
                                 kernel(kb, pa, ir * kb, pb, bo, c, co, ldc, add);
                                 continue;
                             }
                             if (packed) kernel(kb, pa, ir * kb, pb, bo, tile, 0, NR, false);
                             else if (ir < full) kernelInPlace(kb, a, ai + ir * ars, ars, acs, pb, bo, tile);
                             else kernel(kb, pa, 0, pb, bo, tile, 0, NR, false);
-                            writeBack(tile, c, co, ldc, add, mr, nr);
+                            if (cT) writeBackTransposed(tile, c, cOff + (j0 + jr) * ldc + i0 + ir, ldc, add, mr, nr);
+                            else writeBack(tile, c, co, ldc, add, mr, nr);
                         }
                     }
                 }

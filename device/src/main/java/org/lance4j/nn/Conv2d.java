@@ -936,12 +936,12 @@ public final class Conv2d extends Layer {
             } else if (direct) {
                 // dW_g (og, cg) += dY_g (og, HW) · X_g (cg, HW)ᵀ: by nt where it does well (Gemm.ntDirect), otherwise
                 // through an explicit transpose and the nn kernel (short dot products are slow)
-                boolean packedNt = Gemm.ntDirect(og, cg, hw);
-                if (dwFull != null && !packedNt) Transpose.transpose(saved.data, xo, c, hw, ctx.workspace.data, ctx.workspace.offset);
+                boolean viaNt = Gemm.ntDirect(og, cg, hw);
+                if (dwFull != null && !viaNt) Transpose.transpose(saved.data, xo, c, hw, ctx.workspace.data, ctx.workspace.offset);
                 for (int g = 0; g < groups; g++) {
                     if (dwFull != null && !summedDw) {
                         ctx.macs((long) og * cg * hw);
-                        if (packedNt) {
+                        if (viaNt) {
                             Gemm.nt(ctx.workers, og, cg, hw, gd, go + g * og * hw, hw, saved.data, xo + g * cg * hw, hw,
                                     dw.data, dw.offset + g * og * cg, cg, true);
                         } else {
@@ -961,12 +961,12 @@ public final class Conv2d extends Layer {
                 if (dwFull != null) {
                     // colᵀ (OH·OW, C·K·K) sits after col in the workspace; dW_g += dY_g · colᵀ[:, group g]
                     int colT = wo + c * k * k * ohw;
-                    boolean packedNt = Gemm.ntDirect(og, ckk, ohw);   // as the 1×1 path above
+                    boolean viaNt = Gemm.ntDirect(og, ckk, ohw);   // as the 1×1 path above
                     columns.im2col(saved.data, xo, ws, wo);
-                    if (!packedNt) Transpose.transpose(ws, wo, c * k * k, ohw, ws, colT);
+                    if (!viaNt) Transpose.transpose(ws, wo, c * k * k, ohw, ws, colT);
                     for (int g = 0; g < groups; g++) {
                         ctx.macs((long) og * ckk * ohw);
-                        if (packedNt) {
+                        if (viaNt) {
                             Gemm.nt(ctx.workers, og, ckk, ohw, gd, go + g * og * ohw, ohw, ws, wo + g * ckk * ohw, ohw,
                                     dw.data, dw.offset + g * og * ckk, ckk, true);
                         } else {
