@@ -469,7 +469,18 @@ final class GemmBlocked {
         }
         for (int s = s0; s < nb; s += NR) {
             int cols = Math.min(NR, nb - s);
-            if (bcs == 1) {
+            if (bcs == 1 && cols >= L) {   // a partial strip of at least one vector (N = 24 at 512 bits): three vector stores per p
+                // — zeros at [L, NR), then the last L columns at [cols − L, cols), then the first L at [0, L): the later
+                // stores overwrite the overlaps with the same columns' values, and [cols, NR) keeps its zeros (NR = 2L).
+                // Float by float (three short loops per p) a 128-deep strip of 24 took 1.27 µs, a full one of 32 0.26.
+                FloatVector zero = FloatVector.zero(S);
+                for (int p = 0; p < kb; p++) {
+                    int src = off + p * brs + s, o = d + p * NR;
+                    zero.intoArray(dst, o + L);
+                    FloatVector.fromArray(S, b, src + cols - L).intoArray(dst, o + cols - L);
+                    FloatVector.fromArray(S, b, src).intoArray(dst, o);
+                }
+            } else if (bcs == 1) {
                 for (int p = 0; p < kb; p++) {
                     int src = off + p * brs + s, o = d + p * NR;
                     for (int j = 0; j < cols; j++) dst[o + j] = b[src + j];
@@ -660,6 +671,20 @@ final class GemmBlocked {
                 }
                 t0.intoArray(c, ci);
                 t1.intoArray(c, ci + L);
+            }
+            return;
+        }
+        if (nr >= L) {   // at least one vector wide: the first L columns and the last L (overlapping when nr < NR), both
+            // read (and added to C) before either is stored, so a column in both gets the same value twice
+            for (int i = 0; i < mr; i++) {
+                int ci = co + i * ldc, ti = i * NR, e = nr - L;
+                FloatVector t0 = FloatVector.fromArray(S, tile, ti), t1 = FloatVector.fromArray(S, tile, ti + e);
+                if (add) {
+                    t0 = t0.add(FloatVector.fromArray(S, c, ci));
+                    t1 = t1.add(FloatVector.fromArray(S, c, ci + e));
+                }
+                t0.intoArray(c, ci);
+                t1.intoArray(c, ci + e);
             }
             return;
         }

@@ -34,7 +34,9 @@ class GemmBlockedTest {
         Rnd r = new Rnd(11);
         int nr = GemmBlocked.NR, mr = GemmBlocked.MR;
         int[] ms = {mr, mr + 1, 2 * mr - 1, 3 * mr + 2, 29};
-        int[] ns = {nr, nr + 3, 2 * nr - 1, 3 * nr + 5};
+        // partial strips narrower than a vector (3, and 5 above 128 bits), of one vector and more (L + 3, 2L − 1: packed and
+        // written back as two overlapping vectors)
+        int[] ns = {nr, nr + 3, nr + nr / 2 + 3, 2 * nr - 1, 3 * nr + 5};
         int[] ks = {1, 6, 15, 23};
         int cases = 0;
         for (int[] blk : BLOCKS) {
@@ -55,7 +57,7 @@ class GemmBlockedTest {
             check(f, 13, 3 * nr + 1, 2 * GemmBlocked.KC + 1, false, BLOCKS[2], r);
             cases += 2;
         }
-        assertEquals(3 * 3 * 5 * 4 * 4 + 6, cases);
+        assertEquals(3 * 3 * 5 * 5 * 4 + 6, cases);
     }
 
     private static void check(Form f, int m, int n, int k, boolean acc, int[] blk, Rnd r) {
