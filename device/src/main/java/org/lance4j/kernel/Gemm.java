@@ -462,12 +462,10 @@ public final class Gemm {
                     c[c1 + j] = s10; c[c1 + j + 1] = s11; c[c1 + j + 2] = s12; c[c1 + j + 3] = s13;
                 }
             }
-            for (; j < n; j++) {
-                int bj = bOff + j * ldb;
-                float s0 = dot(a, a0, b, bj, k), s1 = dot(a, a1, b, bj, k);
-                c[c0 + j] = acc ? c[c0 + j] + s0 : s0;
-                c[c1 + j] = acc ? c[c1 + j] + s1 : s1;
-            }
+            // the last one to three columns two by two, then one: four or two chains at a time rather than a call to
+            // dot per element, each one chain, latency-bound (N = 10: a fifth of the products, half the time)
+            for (; j + 2 <= n; j += 2) dots2x2(k, k1, a, a0, lda, b, bOff + j * ldb, ldb, c, c0 + j, ldc, acc, t);
+            if (j < n) dots2x1(k, k1, a, a0, lda, b, bOff + j * ldb, c, c0 + j, ldc, acc, t);
         }
         for (; i < m; i++) {
             final int a0 = aOff + i * lda;
@@ -477,6 +475,57 @@ public final class Gemm {
                 c[c0 + j] = acc ? c[c0 + j] + s : s;
             }
         }
+    }
+
+    /**
+     * {@link #ntVector}'s 2 × 2 block: C(i..i+1, j..j+1) (+)= the dot products of A's rows at a0, a0 + lda with B's at
+     * b0, b0 + ldb over k (k1 of them in vectors), each summed exactly as {@link #dot} sums it (the same fused
+     * multiply-adds in the same order, the lanes by {@link Vec#sumStored}, then the scalar tail): the same bits.
+     */
+    private static void dots2x2(int k, int k1, float[] a, int a0, int lda, float[] b, int b0, int ldb, float[] c, int c0, int ldc,
+                                boolean acc, float[] t) {
+        final int l = S.length(), a1 = a0 + lda, b1 = b0 + ldb, c1 = c0 + ldc;
+        FloatVector x00 = FloatVector.zero(S), x01 = x00, x10 = x00, x11 = x00;
+        int p = 0;
+        for (; p < k1; p += l) {
+            FloatVector va0 = FloatVector.fromArray(S, a, a0 + p), va1 = FloatVector.fromArray(S, a, a1 + p);
+            FloatVector vb = FloatVector.fromArray(S, b, b0 + p);
+            x00 = va0.fma(vb, x00); x10 = va1.fma(vb, x10);
+            vb = FloatVector.fromArray(S, b, b1 + p);
+            x01 = va0.fma(vb, x01); x11 = va1.fma(vb, x11);
+        }
+        x00.intoArray(t, 0); x01.intoArray(t, l); x10.intoArray(t, 2 * l); x11.intoArray(t, 3 * l);
+        float s00 = Vec.sumStored(t, 0), s01 = Vec.sumStored(t, l), s10 = Vec.sumStored(t, 2 * l), s11 = Vec.sumStored(t, 3 * l);
+        for (; p < k; p++) {
+            float u0 = a[a0 + p], u1 = a[a1 + p], w0 = b[b0 + p], w1 = b[b1 + p];
+            s00 += u0 * w0; s01 += u0 * w1; s10 += u1 * w0; s11 += u1 * w1;
+        }
+        if (acc) {
+            c[c0] += s00; c[c0 + 1] += s01; c[c1] += s10; c[c1 + 1] += s11;
+        } else {
+            c[c0] = s00; c[c0 + 1] = s01; c[c1] = s10; c[c1 + 1] = s11;
+        }
+    }
+
+    /** {@link #dots2x2} for one column: C(i..i+1, j) (+)= the rows at a0, a0 + lda dotted with B's row at b0. */
+    private static void dots2x1(int k, int k1, float[] a, int a0, int lda, float[] b, int b0, float[] c, int c0, int ldc,
+                                boolean acc, float[] t) {
+        final int l = S.length(), a1 = a0 + lda;
+        FloatVector x0 = FloatVector.zero(S), x1 = x0;
+        int p = 0;
+        for (; p < k1; p += l) {
+            FloatVector vb = FloatVector.fromArray(S, b, b0 + p);
+            x0 = FloatVector.fromArray(S, a, a0 + p).fma(vb, x0);
+            x1 = FloatVector.fromArray(S, a, a1 + p).fma(vb, x1);
+        }
+        x0.intoArray(t, 0); x1.intoArray(t, l);
+        float s0 = Vec.sumStored(t, 0), s1 = Vec.sumStored(t, l);
+        for (; p < k; p++) {
+            float w = b[b0 + p];
+            s0 += a[a0 + p] * w; s1 += a[a1 + p] * w;
+        }
+        c[c0] = acc ? c[c0] + s0 : s0;
+        c[c0 + ldc] = acc ? c[c0 + ldc] + s1 : s1;
     }
 
     /**

@@ -69,6 +69,37 @@ class GemmTest {
         Assert.close(f + " m=" + m + " n=" + n + " k=" + k + " acc=" + acc, cs, cv, GEMM_ATOL, GEMM_RTOL);
     }
 
+    /**
+     * ntVector's blocks (2 × 4, and 2 × 2, 2 × 1 for the last columns) sum every element exactly as {@link Gemm#dot} does,
+     * bit for bit: whichever block an element falls in, its value is the same.
+     */
+    @Test
+    void ntVectorSumsEveryElementAsDot() {
+        Rnd r = new Rnd(5);
+        int l = Vec.LANES, cases = 0;
+        for (int m = 1; m <= 5; m++) {
+            for (int n = 1; n <= 11; n++) {
+                for (int k : new int[] {l, 2 * l + 3, 70}) {
+                    int lda = k + 1, ldb = k + 2, ldc = n + 1;
+                    float[] a = r.uniform(m * lda), b = r.uniform(n * ldb), c0 = r.uniform(m * ldc);
+                    for (boolean acc : new boolean[] {false, true}) {
+                        float[] c = c0.clone();
+                        Gemm.ntVector(m, n, k, a, 0, lda, b, 0, ldb, c, 0, ldc, acc);
+                        for (int i = 0; i < m; i++) {
+                            for (int j = 0; j < n; j++) {
+                                float d = Gemm.dot(a, i * lda, b, j * ldb, k), want = acc ? c0[i * ldc + j] + d : d;
+                                assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(c[i * ldc + j]),
+                                        "m=" + m + " n=" + n + " k=" + k + " acc=" + acc + " at (" + i + ", " + j + ")");
+                            }
+                        }
+                        cases++;
+                    }
+                }
+            }
+        }
+        assertEquals(5 * 11 * 3 * 2, cases);
+    }
+
     @Test
     void formsAgreeThroughTransposes() {
         Rnd r = new Rnd(2);
