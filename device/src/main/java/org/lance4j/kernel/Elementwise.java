@@ -195,6 +195,27 @@ public final class Elementwise {
         for (; i < n; i++) acc[accOff + i] = Math.fma(x[xOff + i], y[yOff + i], acc[accOff + i]);
     }
 
+    /**
+     * sum += x and prod = fma(x, y, prod), element-wise, in one pass over x: {@link #add}(x, sum → sum) and {@link #accMul}
+     * (x, y → prod) fused, the same operations, so the same bits (BN's channel-major backward reads dy once).
+     */
+    public static void addAndAccMul(float[] x, int xOff, float[] y, int yOff, float[] ws, int sumOff, int prodOff, int n) {
+        int i = 0;
+        if (Vec.ENABLED) {
+            int nv = n - n % S.length();
+            for (; i < nv; i += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+                v.add(FloatVector.fromArray(S, ws, sumOff + i)).intoArray(ws, sumOff + i);
+                v.fma(FloatVector.fromArray(S, y, yOff + i), FloatVector.fromArray(S, ws, prodOff + i)).intoArray(ws, prodOff + i);
+            }
+        }
+        for (; i < n; i++) {
+            float v = x[xOff + i];
+            ws[sumOff + i] = v + ws[sumOff + i];
+            ws[prodOff + i] = Math.fma(v, y[yOff + i], ws[prodOff + i]);
+        }
+    }
+
     /** out = x · y. */
     public static void mul(float[] x, int xOff, float[] y, int yOff, float[] out, int outOff, int n) {
         int i = 0;

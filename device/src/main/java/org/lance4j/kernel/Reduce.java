@@ -139,6 +139,41 @@ public final class Reduce {
         }
     }
 
+    /**
+     * {@link #channelSum} of x into sum[c] and {@link #channelDot} of x and y into dot[c] (both overwritten) for channels
+     * [c0, c1), in one pass over x instead of two — BN's backward reads dy once for Σ dy and Σ dy·xhat. The same
+     * accumulators in the same order as the two calls, so the same bits; {@code lanes}: 2 · {@link #channelScratchFloats}(c)
+     * floats (the sums' lanes, then the products').
+     */
+    public static void channelSumDot(float[] x, int xOff, float[] y, int yOff, int b, int c, int hw, int c0, int c1, float[] sum,
+                                     float[] dot, float[] lanes) {
+        int l = S.length(), d = c * l;
+        if (!(Vec.ENABLED && hw % l == 0)) {
+            channelSum(x, xOff, b, c, hw, c0, c1, sum, 0, false, lanes);
+            channelDot(x, xOff, y, yOff, b, c, hw, c0, c1, dot, 0, false, lanes);
+            return;
+        }
+        java.util.Arrays.fill(lanes, c0 * l, c1 * l, 0f);
+        java.util.Arrays.fill(lanes, d + c0 * l, d + c1 * l, 0f);
+        for (int n = 0; n < b; n++) {
+            for (int ch = c0; ch < c1; ch++) {
+                int xo = xOff + (n * c + ch) * hw, yo = yOff + (n * c + ch) * hw;
+                FloatVector a = FloatVector.fromArray(S, lanes, ch * l), q = FloatVector.fromArray(S, lanes, d + ch * l);
+                for (int i = 0; i < hw; i += l) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                    a = a.add(v);
+                    q = v.fma(FloatVector.fromArray(S, y, yo + i), q);
+                }
+                a.intoArray(lanes, ch * l);
+                q.intoArray(lanes, d + ch * l);
+            }
+        }
+        for (int ch = c0; ch < c1; ch++) {
+            sum[ch] = Vec.sumStored(lanes, ch * l);
+            dot[ch] = Vec.sumStored(lanes, d + ch * l);
+        }
+    }
+
     /** out[q] = mean of plane q, for q < planes (global average pooling). */
     public static void planeMean(float[] x, int xOff, int planes, int hw, float[] out, int outOff) {
         float inv = 1f / hw;

@@ -64,7 +64,7 @@ public final class BatchNorm2d extends Layer {
         var = new float[c];
         s1 = new float[c];
         s2 = new float[c];
-        lanes = new float[Reduce.channelScratchFloats(c)];
+        lanes = new float[2 * Reduce.channelScratchFloats(c)];   // backward's Σ dy and Σ dy·xhat side by side (Reduce.channelSumDot)
         sq = new double[c];
         coefA = new float[c];
         coefB = new float[c];
@@ -311,8 +311,8 @@ public final class BatchNorm2d extends Layer {
         if (keepXhat) java.util.Arrays.fill(ws, r1 + j0, r1 + j0 + len, 0f);
         for (int n = 0; n < bsz; n++) {
             int o = n * m + j0;
-            Elementwise.add(dy.data, dy.offset + o, ws, r0 + j0, ws, r0 + j0, len);
-            if (keepXhat) Elementwise.accMul(dy.data, dy.offset + o, xhat.data, xhat.offset + o, ws, r1 + j0, len);
+            if (keepXhat) Elementwise.addAndAccMul(dy.data, dy.offset + o, xhat.data, xhat.offset + o, ws, r0 + j0, r1 + j0, len);
+            else Elementwise.add(dy.data, dy.offset + o, ws, r0 + j0, ws, r0 + j0, len);
         }
         for (int ch = c0; ch < c1; ch++) {
             s1[ch] = (float) positionSum(ws, r0 + ch * hw);
@@ -361,8 +361,8 @@ public final class BatchNorm2d extends Layer {
     private void backwardChannels(Tensor dy, Tensor dx, int c0, int c1) {
         boolean batchStats = usesBatchStats();
         int cnt = bsz * hw;
-        Reduce.channelSum(dy.data, dy.offset, bsz, c, hw, c0, c1, s1, 0, false, lanes);
-        if (keepXhat) Reduce.channelDot(dy.data, dy.offset, xhat.data, xhat.offset, bsz, c, hw, c0, c1, s2, 0, false, lanes);
+        if (keepXhat) Reduce.channelSumDot(dy.data, dy.offset, xhat.data, xhat.offset, bsz, c, hw, c0, c1, s1, s2, lanes);
+        else Reduce.channelSum(dy.data, dy.offset, bsz, c, hw, c0, c1, s1, 0, false, lanes);
         if (dgamma != null) Elementwise.axpy(1f, s2, c0, dgamma.data, dgamma.offset + c0, c1 - c0);
         if (dbeta != null) Elementwise.axpy(1f, s1, c0, dbeta.data, dbeta.offset + c0, c1 - c0);
         if (dx == null) return;

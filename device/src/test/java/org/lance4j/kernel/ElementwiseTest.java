@@ -127,6 +127,13 @@ class ElementwiseTest {
             for (int i = 0; i < n; i++) amr[1 + i] = Math.fma(x[1 + i], a[i], amr[1 + i]);
             Assert.close("accMul n=" + n, amr, am, 0, 0);
 
+            // add and accMul fused into one pass over x: the two kernels' bits (sums at 1, products at 2 + n in one array)
+            float[] two = r.uniform(2 * n + 3), twoRef = two.clone();
+            Elementwise.add(x, 1, twoRef, 1, twoRef, 1, n);
+            Elementwise.accMul(x, 1, a, 0, twoRef, 2 + n, n);
+            Elementwise.addAndAccMul(x, 1, a, 0, two, 1, 2 + n, n);
+            Assert.sameBits(twoRef, two, "addAndAccMul n=" + n);
+
             float[] sq = acc.clone(), sqr = acc.clone();
             Elementwise.accSqDiff(x, 0, b, 2, sq, 1, n);
             for (int i = 0; i < n; i++) {

@@ -106,7 +106,16 @@ class ReduceAndLossTest {
                         Reduce.channelSum(x, 2, b, c, hw, part[0], part[1], sp, 0, false, lanes);
                         Reduce.channelDot(x, 2, y, 2, b, c, hw, part[0], part[1], dp, 0, false, lanes);
                     }
+                    // both in one pass (BN's backward), whole and in two ranges
+                    float[] lanes2 = r.uniform(2 * Reduce.channelScratchFloats(c));
+                    float[] sf = new float[c], df = new float[c], sfp = new float[c], dfp = new float[c];
+                    Reduce.channelSumDot(x, 2, y, 2, b, c, hw, 0, c, sf, df, lanes2);
+                    for (int[] part : new int[][] {{half, c}, {0, half}}) Reduce.channelSumDot(x, 2, y, 2, b, c, hw, part[0], part[1], sfp, dfp, lanes2);
                     String at = "b=" + b + " c=" + c + " hw=" + hw;
+                    Assert.sameBits(sumRef, sf, "channelSumDot's sums " + at);
+                    Assert.sameBits(dotRef, df, "channelSumDot's products " + at);
+                    Assert.sameBits(sumRef, sfp, "channelSumDot's sums in two ranges " + at);
+                    Assert.sameBits(dotRef, dfp, "channelSumDot's products in two ranges " + at);
                     Assert.sameBits(sumRef, s, "channelSum " + at);
                     Assert.sameBits(dotRef, d, "channelDot " + at);
                     Assert.sameBits(sumRef, sp, "channelSum in two ranges " + at);
