@@ -132,7 +132,10 @@ final class GemmBlocked {
             int tilesN = (n + NR - 1) / NR, tilesM = (m + MR - 1) / MR;
             // split the dimension with more tiles; each part packs the other operand itself (a tall tn product split by
             // columns left each part a thin panel, read A in place column by column, and ran 2× slower than on one thread)
-            if (tilesN >= tilesM) {
+            // — except that nt splits by columns whenever each part gets a strip of them: split by rows, every part made
+            // the transposing copy of all of B (or, few rows no longer swapping, lost swapsNt), which costs about as much
+            // as a part's multiply-adds; two threads took longer than one on 32 × 144 × 256 and 64 × 64 × 512
+            if (tilesN >= tilesM || splitsNtByColumns(brs, bcs, tilesN, parts)) {
                 int t0 = (int) ((long) tilesN * part / parts), t1 = (int) ((long) tilesN * (part + 1) / parts);
                 int j0 = t0 * NR, j1 = Math.min(n, t1 * NR);
                 for (int q = 0; j1 > j0 && q < sumCount; q++) {
@@ -148,6 +151,11 @@ final class GemmBlocked {
                 }
             }
         }
+    }
+
+    /** Whether a split product with B's columns the contiguous rows of a stored matrix (nt) goes by columns: at least a strip per part. */
+    static boolean splitsNtByColumns(int brs, int bcs, int tilesN, int parts) {
+        return brs == 1 && bcs != 1 && tilesN >= parts;
     }
 
     /**

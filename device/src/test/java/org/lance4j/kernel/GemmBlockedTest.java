@@ -83,8 +83,9 @@ class GemmBlockedTest {
     void threadCountsGiveIdenticalBits() {
         Rnd r = new Rnd(12);
         // wide (split by column panels), tall and thin (split by row blocks), and a shape with edges both ways
-        // (thin: NR + 5 columns, one full strip and a partial one at any vector width)
-        int[][] shapes = {{37, 301, 70}, {301, GemmBlocked.NR + 5, 90}, {67, 67, 300}};
+        // (thin: NR + 5 columns, one full strip and a partial one at any vector width); and nt with few rows, computed
+        // transposed (swapsNt) and split by columns even when it has more row tiles (splitsNtByColumns)
+        int[][] shapes = {{37, 301, 70}, {301, GemmBlocked.NR + 5, 90}, {67, 67, 300}, {32, 144, 70}};
         try (Workers w2 = new Workers(2); Workers w3 = new Workers(3)) {
             for (int[] s : shapes) {
                 int m = s[0], n = s[1], k = s[2];
