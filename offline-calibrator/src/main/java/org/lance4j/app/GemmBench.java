@@ -39,7 +39,12 @@ public final class GemmBench {
         }
     }
 
-    public record Result(double peakGflops, int threads, List<Row> rows) { }
+    /**
+     * {@code peakGflops}: one core's FMA peak; {@code peakAllGflops}: the FMA loops of all {@code threads} threads run at
+     * once, summed — what the threads can reach together (one core's peak times the threads on idle, separate cores;
+     * less where they share FMA units or the host takes cycles); equal to {@code peakGflops} for one thread.
+     */
+    public record Result(double peakGflops, double peakAllGflops, int threads, List<Row> rows) { }
 
     private GemmBench() { }
 
@@ -58,7 +63,7 @@ public final class GemmBench {
             }
             Process cc;
             try {
-                cc = new ProcessBuilder("gcc", "-O2", "-march=native", "-o", bin.toString(), src.toString(), "-lopenblas")
+                cc = new ProcessBuilder("gcc", "-O2", "-march=native", "-pthread", "-o", bin.toString(), src.toString(), "-lopenblas")
                         .redirectErrorStream(true).start();
             } catch (IOException e) {
                 deleteDir();
@@ -94,6 +99,13 @@ public final class GemmBench {
         /** GFLOPS of the C FMA loop. */
         public double peakGflops(double seconds) throws IOException {
             return Double.parseDouble(ask("peak " + seconds));
+        }
+
+        /** Total GFLOPS of {@code threads} C FMA loops run at once, one per thread. */
+        public double peakGflops(double seconds, int threads) throws IOException {
+            double g = Double.parseDouble(ask("peak " + seconds + " " + threads));
+            if (!(g > 0)) throw new IllegalStateException("OpenBLAS side: could not start " + threads + " threads for the FMA loop");
+            return g;
         }
 
         /** Nanoseconds for {@code reps} calls. */
@@ -156,7 +168,7 @@ public final class GemmBench {
                              java.util.function.Consumer<Row> progress) throws IOException, InterruptedException {
         List<Row> rows = new ArrayList<>();
         try (OpenBlas blas = new OpenBlas(threads); Workers w = new Workers(threads)) {
-            double peak = blas.peakGflops(0.5);
+            double peak = blas.peakGflops(0.5), peakAll = threads == 1 ? peak : blas.peakGflops(0.5, threads);
             // warm-up: every shape (every form and edge path) a few times over, so that the JIT has compiled the
             // kernels with their final profile before anything is timed (a late first use of a path deoptimizes them)
             List<Operands> all = new ArrayList<>();
@@ -189,7 +201,7 @@ public final class GemmBench {
                 rows.add(row);
                 if (progress != null) progress.accept(row);
             }
-            return new Result(peak, threads, rows);
+            return new Result(peak, peakAll, threads, rows);
         }
     }
 

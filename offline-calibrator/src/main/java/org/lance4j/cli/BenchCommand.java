@@ -224,6 +224,7 @@ final class BenchCommand {
             j.put("threads", r.threads());
             j.put("vector", Vec.describe());
             j.put("fma_peak_gflops", r.peakGflops());
+            j.put("fma_peak_all_threads_gflops", r.peakAllGflops());
             double[] ratios = r.rows().stream().mapToDouble(org.lance4j.app.GemmBench.Row::ratio).toArray();
             j.put("median_ratio", org.lance4j.app.GemmBench.median(ratios));
             j.put("min_ratio", java.util.Arrays.stream(ratios).min().orElse(Double.NaN));
@@ -259,12 +260,19 @@ final class BenchCommand {
 
         static String writeGemm(Path out, org.lance4j.app.GemmBench.Result r, GemmCmd o) throws java.io.IOException {
             StringBuilder csv = new StringBuilder("form,m,n,k,acc,calls_per_step,where,ours_ns,openblas_ns,ours_gflops,openblas_gflops,ratio,ours_pct_peak\n");
+            // % of peak against what the run's threads reach together (one core's peak for one thread)
+            double peak = r.peakAllGflops();
+            String peaks = r.threads() == 1
+                    ? String.format(Locale.ROOT, "FMA peak of one core (C FMA loop): %.1f GFLOPS.", r.peakGflops())
+                    : String.format(Locale.ROOT, "FMA peak (C FMA loop) of one core %.1f GFLOPS; of %d threads at once %.1f GFLOPS, %.2f× one core's "
+                            + "(the most the threads can gain on this machine now; %% of peak below is of this).", r.peakGflops(), r.threads(),
+                            r.peakAllGflops(), r.peakAllGflops() / r.peakGflops());
             StringBuilder md = new StringBuilder("# GEMM: lance4j against OpenBLAS\n\n");
             double[] ratios = r.rows().stream().mapToDouble(org.lance4j.app.GemmBench.Row::ratio).toArray();
             md.append(String.format(Locale.ROOT, "Shapes of one training step of %s (batch %d, input %d; pretraining and fine-tuning of the last %d convolutions, full backprop). "
-                            + "%d thread(s) each; medians of %d alternating rounds. Vector width %s. FMA peak of one core (C FMA loop): %.1f GFLOPS.%n%n"
+                            + "%d thread(s) each; medians of %d alternating rounds. Vector width %s. %s%n%n"
                             + "**Median ratio (OpenBLAS time / ours) %.2f, lowest %.2f, weighted by calls per step %.2f** over %d shapes.%n%n",
-                    String.join(", ", o.models), o.batch, o.input, o.layers, r.threads(), o.rounds, Vec.describe(), r.peakGflops(),
+                    String.join(", ", o.models), o.batch, o.input, o.layers, r.threads(), o.rounds, Vec.describe(), peaks,
                     org.lance4j.app.GemmBench.median(ratios), java.util.Arrays.stream(ratios).min().orElse(Double.NaN), timeWeighted(r), ratios.length));
             md.append("| form | M | N | K | += | calls/step | ours GFLOPS | OpenBLAS GFLOPS | ratio | ours % of peak | where |\n");
             md.append("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---|\n");
@@ -272,9 +280,9 @@ final class BenchCommand {
                 var s = row.shape();
                 String where = String.join("; ", row.use().where);
                 csv.append(String.format(Locale.ROOT, "%s,%d,%d,%d,%b,%d,\"%s\",%.0f,%.0f,%.2f,%.2f,%.3f,%.1f%n", s.form(), s.m(), s.n(), s.k(), s.acc(),
-                        row.use().calls, where, row.oursNs(), row.blasNs(), row.oursGflops(), row.blasGflops(), row.ratio(), 100 * row.oursGflops() / r.peakGflops()));
+                        row.use().calls, where, row.oursNs(), row.blasNs(), row.oursGflops(), row.blasGflops(), row.ratio(), 100 * row.oursGflops() / peak));
                 md.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %s | %d | %.1f | %.1f | %.2f | %.0f %% | %s |%n", s.form(), s.m(), s.n(), s.k(), s.acc() ? "yes" : "",
-                        row.use().calls, row.oursGflops(), row.blasGflops(), row.ratio(), 100 * row.oursGflops() / r.peakGflops(), where));
+                        row.use().calls, row.oursGflops(), row.blasGflops(), row.ratio(), 100 * row.oursGflops() / peak, where));
             }
             AtomicFiles.writeString(out.resolve("gemm.csv"), csv.toString());
             AtomicFiles.writeString(out.resolve("results.md"), md.toString());

@@ -2,11 +2,13 @@
  * The OpenBLAS side of `./lance4j bench gemm`: a small server the Java bench drives over stdin/stdout,
  * so both libraries are timed in one run, shape by shape, in alternation. Not part of any runtime.
  *
- * Built by the bench (gcc -O2 -march=native gemm_openblas.c -lopenblas) from this copy in the jar; Debian's
+ * Built by the bench (gcc -O2 -march=native -pthread gemm_openblas.c -lopenblas) from this copy in the jar; Debian's
  * libopenblas-dev. Commands, one per line; each answers one line:
  *   threads N           -> "ok"; OpenBLAS uses N threads
  *   peak SECONDS        -> GFLOPS of an FMA loop (12 independent accumulators of the widest vectors -march=native
  *                          allows, 512 or 256 bits: the core's FMA peak)
+ *   peak SECONDS N      -> total GFLOPS of N such loops run at once on N threads: what N threads can reach together
+ *                          (below N times one core's when cores share FMA units or a host takes cycles)
  *   gemm F M N K ACC R  -> nanoseconds for R back-to-back calls of the F form (nn, nt, tn), as
  *                          lance4j's Gemm: nn C(M,N) = A(M,K) B(K,N); nt C = A(M,K) B(N,K)^T;
  *                          tn C = A(K,M)^T B(K,N); ACC 1 adds into C (beta 1), 0 overwrites (beta 0)
@@ -14,6 +16,7 @@
  */
 #include <cblas.h>
 #include <immintrin.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +78,33 @@ static double peak(double seconds) {
     return iters * 12.0 * LANES * 2.0 / (t - t0) / 1e9;   /* lanes × 2 flops per FMA */
 }
 
+struct peak_job { double seconds, gflops; };
+
+static void *peak_thread(void *arg) {
+    struct peak_job *j = arg;
+    j->gflops = peak(j->seconds);
+    return NULL;
+}
+
+/* n FMA loops at once, one per thread; their GFLOPS summed (0 if a thread could not start) */
+static double peak_all(double seconds, int n) {
+    pthread_t t[64];
+    struct peak_job j[64];
+    if (n < 1 || n > 64) return 0;
+    int started = 0;
+    for (; started < n; started++) {
+        j[started].seconds = seconds;
+        j[started].gflops = 0;
+        if (pthread_create(&t[started], NULL, peak_thread, &j[started]) != 0) break;
+    }
+    double sum = 0;
+    for (int i = 0; i < started; i++) {
+        pthread_join(t[i], NULL);
+        sum += j[i].gflops;
+    }
+    return started == n ? sum : 0;
+}
+
 int main(void) {
     openblas_set_num_threads(1);
     float *a = NULL, *b = NULL, *c = NULL;
@@ -88,6 +118,8 @@ int main(void) {
         if (sscanf(line, "threads %d", &threads) == 1) {
             openblas_set_num_threads(threads);
             printf("ok\n");
+        } else if (sscanf(line, "peak %lf %d", &secs, &threads) == 2) {
+            printf("%.3f\n", peak_all(secs, threads));
         } else if (sscanf(line, "peak %lf", &secs) == 1) {
             printf("%.3f\n", peak(secs));
         } else if (sscanf(line, "gemm %7s %d %d %d %d %d", f, &m, &n, &k, &acc, &reps) == 6) {

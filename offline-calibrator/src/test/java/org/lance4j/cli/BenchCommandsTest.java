@@ -26,6 +26,7 @@ class BenchCommandsTest {
         assertEquals(0, r.code(), r.err());
         Map<String, Object> j = JSON.std.mapFrom(r.out().strip());
         assertTrue(((Number) j.get("fma_peak_gflops")).doubleValue() > 1, "the FMA loop ran: " + j.get("fma_peak_gflops"));
+        assertEquals(j.get("fma_peak_gflops"), j.get("fma_peak_all_threads_gflops"), "one thread: the same measurement");
         List<?> shapes = (List<?>) j.get("shapes");
         assertFalse(shapes.isEmpty());
         for (Object o : shapes) {
@@ -38,6 +39,17 @@ class BenchCommandsTest {
         assertTrue(shapes.stream().anyMatch(o -> "tn".equals(((Map<?, ?>) o).get("form"))));
         assertTrue(Files.readString(dir.resolve("gemm.csv")).lines().count() == shapes.size() + 1);
         assertTrue(Files.readString(dir.resolve("results.md")).contains("Median ratio"));
+    }
+
+    @Test
+    void gemmWithThreadsAlsoMeasuresTheirJointPeak(@TempDir Path dir) throws Exception {
+        CommandsTest.Run r = CommandsTest.run("bench", "gemm", "--models", "smallcnn", "--rounds", "1", "--round-ms", "0.2",
+                "--threads", "2", "--out", dir.toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        Map<String, Object> j = JSON.std.mapFrom(r.out().strip());
+        double one = ((Number) j.get("fma_peak_gflops")).doubleValue(), all = ((Number) j.get("fma_peak_all_threads_gflops")).doubleValue();
+        assertTrue(one > 1 && all > 1, "both FMA loops ran: " + one + ", " + all);
+        assertTrue(Files.readString(dir.resolve("results.md")).contains("of 2 threads at once"));
     }
 
     @Test
