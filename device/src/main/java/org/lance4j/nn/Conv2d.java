@@ -1091,8 +1091,10 @@ public final class Conv2d extends Layer {
                     continue;
                 }
                 int go = dy.offset + (n * c + ch) * ohw;
-                if (dwt != null) Depthwise.backwardWeight(x.data, xo, h, wd, dy.data, go, k, stride, pad, dwt.data, dwt.offset + ch * kk, ws, wo);
-                if (dx != null) Depthwise.backwardInput(dy.data, go, h, wd, w.data, w.offset + ch * kk, k, stride, pad, dx.data, dx.offset + (n * c + ch) * hw, ws, wo);
+                // warm after this part's first plane: its workspace still holds the previous plane's borders and zeros
+                Depthwise.backward(x == null ? null : x.data, xo, dy.data, go, h, wd, w.data, w.offset + ch * kk, k, stride, pad,
+                        dwt == null ? null : dwt.data, dwt == null ? 0 : dwt.offset + ch * kk, dx == null ? null : dx.data,
+                        dx == null ? 0 : dx.offset + (n * c + ch) * hw, ws, wo, n > 0 || ch > c0);
             }
         }
     }

@@ -147,11 +147,11 @@ class ConvKernelsTest {
                             Assert.close("sampled forward " + what, ys, yv, SUM_ATOL, SUM_RTOL);
                             float[] dws = r.uniform(k * k + 1), dwv = dws.clone();
                             Depthwise.backwardWeightScalar(x, 1, h, w, dy, 1, k, s, p, dws, 1);
-                            Depthwise.backwardWeightSampled(x, 1, h, w, dy, 1, s, p, dwv, 1, ws, 3);
+                            Depthwise.backwardWeightSampled(x, 1, h, w, dy, 1, s, p, dwv, 1, ws, 3, false);
                             Assert.close("sampled dW " + what, dws, dwv, SUM_ATOL, SUM_RTOL);
                             float[] dxs = r.uniform(h * w + 2), dxv = dxs.clone();
                             Depthwise.backwardInputScalar(dy, 1, h, w, wt, 2, k, s, p, dxs, 1);
-                            Depthwise.backwardInputSampled(dy, 1, h, w, wt, 2, s, p, dxv, 1, ws, 3);
+                            Depthwise.backwardInputSampled(dy, 1, h, w, wt, 2, s, p, dxv, 1, ws, 3, false, false);
                             Assert.close("sampled dX " + what, dxs, dxv, SUM_ATOL, SUM_RTOL);
                             cases++;
                         }
@@ -160,6 +160,42 @@ class ConvKernelsTest {
             }
         }
         assertEquals(236, cases, "number of sampled depthwise shapes checked");
+    }
+
+    /**
+     * {@link Depthwise#backward} over planes one after another in one workspace — the first cold, the rest warm (borders and
+     * spread zeros left from the plane before) — gives the bits of {@code backwardWeight} and {@code backwardInput} on each
+     * plane alone in a fresh, garbage-filled workspace: both gradients, only dW, only dX; sampled and other geometries.
+     */
+    @Test
+    void depthwiseBackwardOfPlanesInARowGivesTheBitsOfSingleCalls() {
+        Rnd r = new Rnd(15);
+        int l = Vec.LANES, cases = 0;
+        // (h, w, k, s, p): sampled at stride 2 (odd and even planes), sampled at stride 1 (rows of two vectors), phase planes
+        int[][] geoms = {{16, 16, 3, 2, 1}, {9, 11, 3, 2, 1}, {32, 32, 3, 2, 1}, {4, 2 * l, 3, 1, 1}, {12, 12, 3, 1, 1}, {10, 10, 5, 1, 2}, {3, 3, 3, 1, 1}};
+        for (int[] g : geoms) {
+            int h = g[0], w = g[1], k = g[2], s = g[3], p = g[4], oh = Im2col.outSize(h, k, s, p), ow = Im2col.outSize(w, k, s, p), planes = 4;
+            for (int mode = 0; mode < 3; mode++) {   // 0: both, 1: dW only, 2: dX only
+                float[] x = r.uniform(planes * h * w + 1), dy = r.uniform(planes * oh * ow + 1), wt = r.uniform(k * k);
+                float[] dw0 = r.uniform(planes * k * k), dx0 = r.uniform(planes * h * w);
+                float[] dwA = dw0.clone(), dxA = dx0.clone(), dwB = dw0.clone(), dxB = dx0.clone();
+                int wsn = 2 + Depthwise.workspaceFloats(h, w, k, s, p);
+                float[] ws = r.uniform(wsn);
+                for (int q = 0; q < planes; q++) {
+                    Depthwise.backward(x, 1 + q * h * w, dy, 1 + q * oh * ow, h, w, wt, 0, k, s, p, mode == 2 ? null : dwA, q * k * k,
+                            mode == 1 ? null : dxA, q * h * w, ws, 2, q > 0);
+                    float[] fresh = r.uniform(wsn);
+                    if (mode != 2) Depthwise.backwardWeight(x, 1 + q * h * w, h, w, dy, 1 + q * oh * ow, k, s, p, dwB, q * k * k, fresh, 2);
+                    fresh = r.uniform(wsn);
+                    if (mode != 1) Depthwise.backwardInput(dy, 1 + q * oh * ow, h, w, wt, 0, k, s, p, dxB, q * h * w, fresh, 2);
+                }
+                String what = java.util.Arrays.toString(g) + " mode " + mode;
+                Assert.sameBits(dwB, dwA, "dW " + what);
+                Assert.sameBits(dxB, dxA, "dX " + what);
+                cases++;
+            }
+        }
+        assertEquals(7 * 3, cases);
     }
 
     /** The fused 3 × 3 passes give the bits of the nine axpys and nine dot products they replace (any length, both strides). */
