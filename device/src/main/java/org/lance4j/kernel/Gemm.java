@@ -314,6 +314,9 @@ public final class Gemm {
         final int n2 = n - n % (2 * l);
         final int n1 = n - n % l;
         int i = 0;
+        if (n2 == 0 && n1 == l) {   // one vector of columns (N = 16 at 512 bits): eight rows, eight chains
+            for (; i + 8 <= m; i += 8) rows8OneVector(n, k, a, aOff + i * ars, ars, acs, b, bOff, ldb, c, cOff + i * ldc, ldc, acc);
+        }
         for (; i + 4 <= m; i += 4) {
             final int a0 = aOff + i * ars, a1 = a0 + ars, a2 = a1 + ars, a3 = a2 + ars;
             final int c0 = cOff + i * ldc, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
@@ -397,6 +400,49 @@ public final class Gemm {
                 int bp = bOff + j;
                 for (int p = 0; p < k; p++, bp += ldb) s += a[a0 + p * acs] * b[bp];
                 c[c0 + j] = s;
+            }
+        }
+    }
+
+    /**
+     * {@link #abVector} on eight rows when N holds one whole vector (L ≤ N &lt; 2L): eight accumulators rather than the
+     * four-row loop's four, which left the FMA pipes waiting on latency (nn 96 × 16 × 1024 ran at ~40 % of peak at 512
+     * bits); the columns past the vector float by float. Every element is computed as the four-row loop computes it: the
+     * same bits.
+     */
+    private static void rows8OneVector(int n, int k, float[] a, int a0, int ars, int acs, float[] b, int bOff, int ldb,
+                                       float[] c, int c0, int ldc, boolean acc) {
+        final int l = S.length();
+        final int a1 = a0 + ars, a2 = a1 + ars, a3 = a2 + ars, a4 = a3 + ars, a5 = a4 + ars, a6 = a5 + ars, a7 = a6 + ars;
+        FloatVector x0, x1, x2, x3, x4, x5, x6, x7;
+        if (acc) {
+            x0 = FloatVector.fromArray(S, c, c0); x1 = FloatVector.fromArray(S, c, c0 + ldc);
+            x2 = FloatVector.fromArray(S, c, c0 + 2 * ldc); x3 = FloatVector.fromArray(S, c, c0 + 3 * ldc);
+            x4 = FloatVector.fromArray(S, c, c0 + 4 * ldc); x5 = FloatVector.fromArray(S, c, c0 + 5 * ldc);
+            x6 = FloatVector.fromArray(S, c, c0 + 6 * ldc); x7 = FloatVector.fromArray(S, c, c0 + 7 * ldc);
+        } else {
+            x0 = x1 = x2 = x3 = x4 = x5 = x6 = x7 = FloatVector.zero(S);
+        }
+        for (int p = 0, bp = bOff; p < k; p++, bp += ldb) {
+            FloatVector v = FloatVector.fromArray(S, b, bp);
+            int q = p * acs;
+            x0 = FloatVector.broadcast(S, a[a0 + q]).fma(v, x0);
+            x1 = FloatVector.broadcast(S, a[a1 + q]).fma(v, x1);
+            x2 = FloatVector.broadcast(S, a[a2 + q]).fma(v, x2);
+            x3 = FloatVector.broadcast(S, a[a3 + q]).fma(v, x3);
+            x4 = FloatVector.broadcast(S, a[a4 + q]).fma(v, x4);
+            x5 = FloatVector.broadcast(S, a[a5 + q]).fma(v, x5);
+            x6 = FloatVector.broadcast(S, a[a6 + q]).fma(v, x6);
+            x7 = FloatVector.broadcast(S, a[a7 + q]).fma(v, x7);
+        }
+        x0.intoArray(c, c0); x1.intoArray(c, c0 + ldc); x2.intoArray(c, c0 + 2 * ldc); x3.intoArray(c, c0 + 3 * ldc);
+        x4.intoArray(c, c0 + 4 * ldc); x5.intoArray(c, c0 + 5 * ldc); x6.intoArray(c, c0 + 6 * ldc); x7.intoArray(c, c0 + 7 * ldc);
+        for (int r = 0; r < 8; r++) {
+            int ar = a0 + r * ars, cr = c0 + r * ldc;
+            for (int j = l; j < n; j++) {
+                float sum = acc ? c[cr + j] : 0f;
+                for (int p = 0, bp = bOff + j; p < k; p++, bp += ldb) sum += a[ar + p * acs] * b[bp];
+                c[cr + j] = sum;
             }
         }
     }

@@ -69,6 +69,33 @@ class GemmTest {
         Assert.close(f + " m=" + m + " n=" + n + " k=" + k + " acc=" + acc, cs, cv, GEMM_ATOL, GEMM_RTOL);
     }
 
+    /** abVector's eight-row block (one vector of columns) gives the bits of its four-row loop, row slice by row slice. */
+    @Test
+    void abVectorEightRowsGiveTheBitsOfFour() {
+        Rnd r = new Rnd(6);
+        int l = Vec.LANES, cases = 0;
+        for (int n : new int[] {l, l + 1, 2 * l - 1}) {
+            for (int m : new int[] {8, 12, 19}) {
+                for (int k : new int[] {1, 7, 40}) {
+                    for (boolean tn : new boolean[] {false, true}) {
+                        int ars = tn ? 1 : k + 1, acs = tn ? m + 2 : 1, ldb = n + 3, ldc = n + 1;
+                        float[] a = r.uniform(tn ? k * acs : m * ars), b = r.uniform(k * ldb), c0 = r.uniform(m * ldc);
+                        for (boolean acc : new boolean[] {false, true}) {
+                            float[] whole = c0.clone(), sliced = c0.clone();
+                            Gemm.abVector(m, n, k, a, 0, ars, acs, b, 0, ldb, whole, 0, ldc, acc);
+                            for (int i = 0; i < m; i += 4) {
+                                Gemm.abVector(Math.min(4, m - i), n, k, a, i * ars, ars, acs, b, 0, ldb, sliced, i * ldc, ldc, acc);
+                            }
+                            Assert.sameBits(sliced, whole, "m=" + m + " n=" + n + " k=" + k + " tn=" + tn + " acc=" + acc);
+                            cases++;
+                        }
+                    }
+                }
+            }
+        }
+        assertEquals(3 * 3 * 3 * 2 * 2, cases);
+    }
+
     /**
      * ntVector's blocks (2 × 4, and 2 × 2, 2 × 1 for the last columns) sum every element exactly as {@link Gemm#dot} does,
      * bit for bit: whichever block an element falls in, its value is the same.
