@@ -82,6 +82,28 @@ public final class Elementwise {
     }
 
     /**
+     * h = a · x + b, then y = g · h + c ({@link #scaleShift} twice) in one pass over x: a training BN's normalized values
+     * (kept for backward) and its output, without reading h back. The same fused multiply-adds, so the same bits.
+     */
+    public static void scaleShiftTwice(float[] x, int xOff, float[] h, int hOff, float[] y, int yOff, int n, float a, float b, float g, float c) {
+        int i = 0;
+        if (Vec.ENABLED) {
+            FloatVector va = FloatVector.broadcast(S, a), vb = FloatVector.broadcast(S, b), vg = FloatVector.broadcast(S, g), vc = FloatVector.broadcast(S, c);
+            int nv = n - n % S.length();
+            for (; i < nv; i += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, x, xOff + i).fma(va, vb);
+                v.intoArray(h, hOff + i);
+                v.fma(vg, vc).intoArray(y, yOff + i);
+            }
+        }
+        for (; i < n; i++) {
+            float v = Math.fma(a, x[xOff + i], b);
+            h[hOff + i] = v;
+            y[yOff + i] = Math.fma(g, v, c);
+        }
+    }
+
+    /**
      * y = clamp(a · x + b, 0, cap): an eval-mode BN and the ReLU (cap = +∞) or ReLU6 after it in one pass — the bits of
      * {@link #scaleShift} followed by {@link #clamp}. x and y may be the same range.
      */
@@ -163,6 +185,27 @@ public final class Elementwise {
             }
         }
         for (; i < n; i++) y[yOff + i] = Math.fma(x[xOff + i], a[aOff + i], b[bOff + i]);
+    }
+
+    /**
+     * h = x · a + b, then y = h · g + c per element ({@link #mulAdd} twice; the four coefficient runs in one array, as the
+     * channel-major BN keeps them) in one pass over x, without reading h back: the same bits.
+     */
+    public static void mulAddTwice(float[] x, int xOff, float[] ws, int aOff, int bOff, int gOff, int cOff, float[] h, int hOff, float[] y, int yOff, int n) {
+        int i = 0;
+        if (Vec.ENABLED) {
+            int nv = n - n % S.length();
+            for (; i < nv; i += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, ws, aOff + i), FloatVector.fromArray(S, ws, bOff + i));
+                v.intoArray(h, hOff + i);
+                v.fma(FloatVector.fromArray(S, ws, gOff + i), FloatVector.fromArray(S, ws, cOff + i)).intoArray(y, yOff + i);
+            }
+        }
+        for (; i < n; i++) {
+            float v = Math.fma(x[xOff + i], ws[aOff + i], ws[bOff + i]);
+            h[hOff + i] = v;
+            y[yOff + i] = Math.fma(v, ws[gOff + i], ws[cOff + i]);
+        }
     }
 
     /** y = clamp(x · a + b, 0, cap) per element (fused): channel-major eval BN and the ReLU/ReLU6 after it, {@link #mulAdd} then {@link #clamp}. */

@@ -209,8 +209,7 @@ public final class BatchNorm2d extends Layer {
                 if (two) {
                     float g = gamma != null ? gamma.data[gamma.offset + ch] : 1f;
                     float bt = beta != null ? beta.data[beta.offset + ch] : 0f;
-                    Elementwise.scaleShift(x.data, x.offset + o, xhat.data, xhat.offset + o, hw, coefA[ch], coefB[ch]);
-                    Elementwise.scaleShift(xhat.data, xhat.offset + o, y.data, y.offset + o, hw, g, bt);
+                    Elementwise.scaleShiftTwice(x.data, x.offset + o, xhat.data, xhat.offset + o, y.data, y.offset + o, hw, coefA[ch], coefB[ch], g, bt);
                 } else if (fused) {
                     Elementwise.scaleShiftClamp(x.data, x.offset + o, y.data, y.offset + o, hw, coefA[ch], coefB[ch], fusedCap);
                 } else {
@@ -285,8 +284,7 @@ public final class BatchNorm2d extends Layer {
         for (int n = 0; n < bsz; n++) {
             int o = n * m + j0;
             if (two) {
-                Elementwise.mulAdd(x.data, x.offset + o, ws, r0 + j0, ws, r1 + j0, xhat.data, xhat.offset + o, len);
-                Elementwise.mulAdd(xhat.data, xhat.offset + o, ws, r2 + j0, ws, r3 + j0, y.data, y.offset + o, len);
+                Elementwise.mulAddTwice(x.data, x.offset + o, ws, r0 + j0, r1 + j0, r2 + j0, r3 + j0, xhat.data, xhat.offset + o, y.data, y.offset + o, len);
             } else if (fused) {
                 Elementwise.mulAddClamp(x.data, x.offset + o, ws, r0 + j0, ws, r1 + j0, y.data, y.offset + o, len, fusedCap);
             } else {

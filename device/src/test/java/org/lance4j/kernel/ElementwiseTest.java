@@ -134,6 +134,20 @@ class ElementwiseTest {
             Elementwise.addAndAccMul(x, 1, a, 0, two, 1, 2 + n, n);
             Assert.sameBits(twoRef, two, "addAndAccMul n=" + n);
 
+            // scaleShift and mulAdd twice in one pass: the two calls' bits (h and y)
+            float[] h1 = new float[n + 1], y1 = new float[n + 2], h2 = new float[n + 1], y2 = new float[n + 2];
+            Elementwise.scaleShift(x, 1, h1, 1, n, 0.7f, -0.3f);
+            Elementwise.scaleShift(h1, 1, y1, 2, n, 1.3f, 0.1f);
+            Elementwise.scaleShiftTwice(x, 1, h2, 1, y2, 2, n, 0.7f, -0.3f, 1.3f, 0.1f);
+            Assert.sameBits(h1, h2, "scaleShiftTwice h n=" + n);
+            Assert.sameBits(y1, y2, "scaleShiftTwice y n=" + n);
+            float[] co = r.uniform(4 * n + 1);
+            Elementwise.mulAdd(x, 1, co, 1, co, 1 + n, h1, 1, n);
+            Elementwise.mulAdd(h1, 1, co, 1 + 2 * n, co, 1 + 3 * n, y1, 2, n);
+            Elementwise.mulAddTwice(x, 1, co, 1, 1 + n, 1 + 2 * n, 1 + 3 * n, h2, 1, y2, 2, n);
+            Assert.sameBits(h1, h2, "mulAddTwice h n=" + n);
+            Assert.sameBits(y1, y2, "mulAddTwice y n=" + n);
+
             float[] sq = acc.clone(), sqr = acc.clone();
             Elementwise.accSqDiff(x, 0, b, 2, sq, 1, n);
             for (int i = 0; i < n; i++) {
