@@ -69,7 +69,17 @@ public final class Depthwise {
     /** y(OH, OW) = x(H, W) ⋆ w(K, K), overwriting y. */
     public static void forward(float[] x, int xOff, int h, int w, float[] wt, int wOff, int k, int s, int p,
                                float[] y, int yOff, float[] ws, int wsOff) {
-        if (sampled(h, w, k, s, p)) forwardSampled(x, xOff, h, w, wt, wOff, s, p, y, yOff, ws, wsOff);
+        forward(x, xOff, h, w, wt, wOff, k, s, p, y, yOff, ws, wsOff, false);
+    }
+
+    /**
+     * {@link #forward}; with {@code warm} the caller promises, as for {@link #backward}, that ws at wsOff holds what this
+     * method left there for the previous plane of the same geometry: the sampled kernel's padded plane keeps its zero
+     * border, and only the rows are copied in. The same values, bit for bit.
+     */
+    public static void forward(float[] x, int xOff, int h, int w, float[] wt, int wOff, int k, int s, int p,
+                               float[] y, int yOff, float[] ws, int wsOff, boolean warm) {
+        if (sampled(h, w, k, s, p)) forwardSampled(x, xOff, h, w, wt, wOff, s, p, y, yOff, ws, wsOff, warm);
         else if (phased(h, w, k, s, p)) forwardPhased(x, xOff, h, w, wt, wOff, k, s, p, y, yOff, ws, wsOff);
         else forwardScalar(x, xOff, h, w, wt, wOff, k, s, p, y, yOff);
     }
@@ -442,11 +452,11 @@ public final class Depthwise {
      * chains of nine dependent FMAs (one chain left the core waiting on FMA latency, 2× slower measured alone).
      */
     static void forwardSampled(float[] x, int xOff, int h, int w, float[] wt, int wOff, int s, int p,
-                               float[] y, int yOff, float[] ws, int wsOff) {
+                               float[] y, int yOff, float[] ws, int wsOff, boolean warm) {
         int oh = Im2col.outSize(h, 3, s, p), ow = Im2col.outSize(w, 3, s, p);
         int nv = sampledNv(w, s, p), wq = sampledWq(w, s, p), hp = h + 2 * p;
         int xp = wsOff, wide = xp + hp * wq + (hp + 2) * sampledWu(w, s, p), n = oh * nv;
-        toPadded(x, xOff, h, w, p, wq, ws, xp, false);
+        toPadded(x, xOff, h, w, p, wq, ws, xp, warm);
         FloatVector v0 = FloatVector.broadcast(S, wt[wOff]), v1 = FloatVector.broadcast(S, wt[wOff + 1]), v2 = FloatVector.broadcast(S, wt[wOff + 2]);
         FloatVector v3 = FloatVector.broadcast(S, wt[wOff + 3]), v4 = FloatVector.broadcast(S, wt[wOff + 4]), v5 = FloatVector.broadcast(S, wt[wOff + 5]);
         FloatVector v6 = FloatVector.broadcast(S, wt[wOff + 6]), v7 = FloatVector.broadcast(S, wt[wOff + 7]), v8 = FloatVector.broadcast(S, wt[wOff + 8]);

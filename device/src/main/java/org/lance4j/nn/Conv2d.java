@@ -1086,7 +1086,7 @@ public final class Conv2d extends Layer {
                 int xo = x == null ? 0 : x.offset + (n * c + ch) * hw;
                 if (y != null) {
                     int yo = y.offset + (n * c + ch) * ohw;
-                    Depthwise.forward(x.data, xo, h, wd, w.data, w.offset + ch * kk, k, stride, pad, y.data, yo, ws, wo);
+                    Depthwise.forward(x.data, xo, h, wd, w.data, w.offset + ch * kk, k, stride, pad, y.data, yo, ws, wo, n > 0 || ch > c0);
                     if (epScale != null) Elementwise.scaleShiftClamp(y.data, yo, y.data, yo, ohw, epScale[ch], epShift[ch], epCap);
                     continue;
                 }

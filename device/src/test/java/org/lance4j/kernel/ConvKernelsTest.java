@@ -142,7 +142,7 @@ class ConvKernelsTest {
                             float[] ys = new float[oh * ow + 3], yv = r.uniform(oh * ow + 3);
                             System.arraycopy(ys, oh * ow, yv, oh * ow, 3);
                             Depthwise.forwardScalar(x, 1, h, w, wt, 2, k, s, p, ys, 0);
-                            Depthwise.forwardSampled(x, 1, h, w, wt, 2, s, p, yv, 0, ws, 3);
+                            Depthwise.forwardSampled(x, 1, h, w, wt, 2, s, p, yv, 0, ws, 3, false);
                             String what = "h=" + h + " w=" + w + " k=" + k + " s=" + s + " p=" + p;
                             Assert.close("sampled forward " + what, ys, yv, SUM_ATOL, SUM_RTOL);
                             float[] dws = r.uniform(k * k + 1), dwv = dws.clone();
@@ -163,7 +163,7 @@ class ConvKernelsTest {
     }
 
     /**
-     * {@link Depthwise#backward} over planes one after another in one workspace — the first cold, the rest warm (borders and
+     * {@link Depthwise#backward} (and {@link Depthwise#forward}) over planes one after another in one workspace — the first cold, the rest warm (borders and
      * spread zeros left from the plane before) — gives the bits of {@code backwardWeight} and {@code backwardInput} on each
      * plane alone in a fresh, garbage-filled workspace: both gradients, only dW, only dX; sampled and other geometries.
      */
@@ -190,6 +190,14 @@ class ConvKernelsTest {
                     if (mode != 1) Depthwise.backwardInput(dy, 1 + q * oh * ow, h, w, wt, 0, k, s, p, dxB, q * h * w, fresh, 2);
                 }
                 String what = java.util.Arrays.toString(g) + " mode " + mode;
+                if (mode == 0) {   // and the forward over the same planes, warm after the first
+                    float[] yA = r.uniform(planes * oh * ow), yB = yA.clone(), wsF = r.uniform(wsn);
+                    for (int q = 0; q < planes; q++) {
+                        Depthwise.forward(x, 1 + q * h * w, h, w, wt, 0, k, s, p, yA, q * oh * ow, wsF, 2, q > 0);
+                        Depthwise.forward(x, 1 + q * h * w, h, w, wt, 0, k, s, p, yB, q * oh * ow, r.uniform(wsn), 2);
+                    }
+                    Assert.sameBits(yB, yA, "forward " + what);
+                }
                 Assert.sameBits(dwB, dwA, "dW " + what);
                 Assert.sameBits(dxB, dxA, "dX " + what);
                 cases++;
