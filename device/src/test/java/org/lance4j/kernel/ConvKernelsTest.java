@@ -2,6 +2,7 @@ package org.lance4j.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.lance4j.testutil.Assert;
@@ -119,6 +120,23 @@ class ConvKernelsTest {
             }
         }
         assertEquals(465, cases, "number of depthwise shapes checked");
+    }
+
+    /** im2col through phase planes (stride ≥ 2, rows of 16 or more, or K² ≥ 4S²) gives the gather's values exactly. */
+    @Test
+    void im2colThroughPhasePlanesMatchesScalar() {
+        Rnd r = new Rnd(16);
+        // (c, h, w, k, s, p): 3 × 3 at stride 2 onto rows of 18 and 16, the 7 × 7 stem at stride 2, 5 × 5 at stride 2 and 3
+        int[][] geoms = {{2, 33, 35, 3, 2, 1}, {3, 32, 32, 3, 2, 1}, {3, 30, 28, 7, 2, 3}, {2, 13, 11, 5, 2, 2}, {1, 17, 50, 5, 3, 1}};
+        for (int[] g : geoms) {
+            int c = g[0], h = g[1], w = g[2], k = g[3], s = g[4], p = g[5], oh = Im2col.outSize(h, k, s, p), ow = Im2col.outSize(w, k, s, p);
+            assertTrue(Im2col.phased(h, w, k, s, p, oh, ow), java.util.Arrays.toString(g) + " takes the phase planes");
+            float[] x = r.uniform(1 + c * h * w), cs = r.uniform(c * k * k * oh * ow + 2), cf = r.uniform(cs.length);
+            System.arraycopy(cs, cs.length - 2, cf, cf.length - 2, 2);   // past the columns: untouched by both
+            Im2col.im2colScalar(x, 1, c, h, w, k, s, p, cs, 0);
+            Im2col.im2colFast(x, 1, c, h, w, k, s, p, cf, 0);
+            Assert.sameBits(cs, cf, "im2col " + java.util.Arrays.toString(g));
+        }
     }
 
     /**
