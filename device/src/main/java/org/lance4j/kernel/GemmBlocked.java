@@ -655,10 +655,6 @@ final class GemmBlocked {
         x40.intoArray(tile, 4 * NR); x41.intoArray(tile, 4 * NR + L);
     }
 
-    /**
-     * C's valid (mr, nr) corner ← tile, or C + tile when {@code add}: two vectors per row for a full tile, element
-     * by element for a partial one (the same additions either way: float addition commutes exactly).
-     */
     /** The tile's valid (mr, nr) part transposed into C: tile (r, j) to c[co + j·ldc + r] (or added to it). */
     private static void writeBackTransposed(float[] tile, float[] c, int co, int ldc, boolean add, int mr, int nr) {
         for (int j = 0; j < nr; j++) {
@@ -668,22 +664,14 @@ final class GemmBlocked {
         }
     }
 
+    /**
+     * C's valid (mr, nr) corner ← tile, or C + tile when {@code add}: two vectors per row when it is at least a vector
+     * wide, element by element below that (the same additions either way: float addition commutes exactly).
+     */
     private static void writeBack(float[] tile, float[] c, int co, int ldc, boolean add, int mr, int nr) {
-        if (nr == NR) {
-            for (int i = 0; i < mr; i++) {
-                int ci = co + i * ldc, ti = i * NR;
-                FloatVector t0 = FloatVector.fromArray(S, tile, ti), t1 = FloatVector.fromArray(S, tile, ti + L);
-                if (add) {
-                    t0 = t0.add(FloatVector.fromArray(S, c, ci));
-                    t1 = t1.add(FloatVector.fromArray(S, c, ci + L));
-                }
-                t0.intoArray(c, ci);
-                t1.intoArray(c, ci + L);
-            }
-            return;
-        }
-        if (nr >= L) {   // at least one vector wide: the first L columns and the last L (overlapping when nr < NR), both
-            // read (and added to C) before either is stored, so a column in both gets the same value twice
+        if (nr >= L) {   // at least one vector wide: the first L columns and the last L (the two vectors of a full tile;
+            // overlapping when nr < NR), both read (and added to C) before either is stored, so a column in both gets the
+            // same value twice
             for (int i = 0; i < mr; i++) {
                 int ci = co + i * ldc, ti = i * NR, e = nr - L;
                 FloatVector t0 = FloatVector.fromArray(S, tile, ti), t1 = FloatVector.fromArray(S, tile, ti + e);
