@@ -182,8 +182,16 @@ public final class Depthwise {
 
     /** Writes the S² zero-padded phase planes of x into ws: phase (a, b) at ws + (a·S + b)·(HPH + 1)·WPH. */
     static void toPhases(float[] x, int xOff, int h, int w, int s, int p, int hph, int wph, float[] ws, int wsOff) {
+        toPhases(x, xOff, h, w, s, p, hph, wph, ws, wsOff, false);
+    }
+
+    /**
+     * {@link #toPhases}; with {@code warm} the phase planes at wsOff were last written by this method for a plane of the
+     * same geometry, so their padding is still zero and only x's values are copied in (the same positions every time).
+     */
+    static void toPhases(float[] x, int xOff, int h, int w, int s, int p, int hph, int wph, float[] ws, int wsOff, boolean warm) {
         int plane = (hph + 1) * wph;
-        java.util.Arrays.fill(ws, wsOff, wsOff + s * s * plane, 0f);
+        if (!warm) java.util.Arrays.fill(ws, wsOff, wsOff + s * s * plane, 0f);
         for (int a = 0; a < s; a++) {
             for (int r = 0; r < hph; r++) {
                 int iy = r * s + a - p;

@@ -160,7 +160,7 @@ public final class Im2col {
         float[] ph = holder[0];
         int r = 0;
         for (int ch = 0; ch < c; ch++) {
-            Depthwise.toPhases(x, xOff + ch * h * w, h, w, s, p, hph, wph, ph, 0);
+            Depthwise.toPhases(x, xOff + ch * h * w, h, w, s, p, hph, wph, ph, 0, ch > 0);   // the padding zeroed once per call
             for (int i = 0; i < k; i++) {
                 for (int j = 0; j < k; j++, r++) {
                     int src = ((i % s) * s + j % s) * plane + (i / s) * wph + j / s, dst = colOff + r * oh * ow;
