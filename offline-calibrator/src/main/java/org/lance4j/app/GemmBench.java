@@ -104,7 +104,10 @@ public final class GemmBench {
         /** Total GFLOPS of {@code threads} C FMA loops run at once, one per thread. */
         public double peakGflops(double seconds, int threads) throws IOException {
             double g = Double.parseDouble(ask("peak " + seconds + " " + threads));
-            if (!(g > 0)) throw new IllegalStateException("OpenBLAS side: could not start " + threads + " threads for the FMA loop");
+            if (!(g > 0)) {
+                throw new IllegalStateException("--threads " + threads + ": the C side could not start that many threads for its FMA loop"
+                        + " (at most 64); use fewer");
+            }
             return g;
         }
 
