@@ -69,12 +69,15 @@ class GemmTest {
         Assert.close(f + " m=" + m + " n=" + n + " k=" + k + " acc=" + acc, cs, cv, GEMM_ATOL, GEMM_RTOL);
     }
 
-    /** abVector's eight-row block (one vector of columns) gives the bits of its four-row loop, row slice by row slice. */
+    /**
+     * abVector's eight-row blocks (one vector of columns; pairs of vectors, with the columns past them — a vector, a
+     * float tail — as their own product) give the bits of its four-row loop, row slice by row slice.
+     */
     @Test
     void abVectorEightRowsGiveTheBitsOfFour() {
         Rnd r = new Rnd(6);
         int l = Vec.LANES, cases = 0;
-        for (int n : new int[] {l, l + 1, 2 * l - 1}) {
+        for (int n : new int[] {l, l + 1, 2 * l - 1, 2 * l, 2 * l + 3, 3 * l, 5 * l - 1}) {
             for (int m : new int[] {8, 12, 19}) {
                 for (int k : new int[] {1, 7, 40}) {
                     for (boolean tn : new boolean[] {false, true}) {
@@ -93,7 +96,7 @@ class GemmTest {
                 }
             }
         }
-        assertEquals(3 * 3 * 3 * 2 * 2, cases);
+        assertEquals(7 * 3 * 3 * 2 * 2, cases);
     }
 
     /**
