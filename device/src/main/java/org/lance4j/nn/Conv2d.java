@@ -10,6 +10,7 @@ import org.lance4j.kernel.Reduce;
 import org.lance4j.kernel.Transpose;
 import org.lance4j.kernel.Vec;
 import org.lance4j.kernel.Winograd;
+import org.lance4j.kernel.Winograd4;
 import org.lance4j.kernel.Workers;
 import org.lance4j.linalg.SymmetricEigen;
 import org.lance4j.tensor.Shape;
@@ -64,15 +65,64 @@ public final class Conv2d extends Layer {
     static final int CHUNK_COLUMNS = 128;
     /**
      * A 3 × 3 convolution at stride 1 with padding 1, one group, at least {@link #WINOGRAD_MIN_CHANNELS} channels in and
-     * out: forward, input gradient and (full store) weight gradient by Winograd's F(2 × 2, 3 × 3) ({@link Winograd};
-     * LANCE's weight gradient from its core is unchanged). {@code -Dlance4j.winograd=false}: never; {@code =always}: at
-     * any channel count (the golden-state test runs so, against PyTorch's direct convolutions).
+     * out: forward, input gradient and (full store) weight gradient by Winograd's F(4 × 4, 3 × 3) ({@link Winograd4}), or
+     * with {@code -Dlance4j.winograd.tile=2} by F(2 × 2, 3 × 3) ({@link Winograd}); LANCE's weight gradient from its core
+     * is unchanged. {@code -Dlance4j.winograd=false}: never; {@code =always}: at any channel count (the golden-state
+     * test runs so, against PyTorch's direct convolutions).
      */
     private boolean winograd;
-    /** Images per Winograd pass: about {@link #WINOGRAD_TILES} tiles (the GEMMs' columns), whole images. */
+    /**
+     * Whether this layer's Winograd is F(4 × 4, 3 × 3) ({@link Winograd4}: 1.78× fewer multiply-adds than F(2 × 2, 3 × 3),
+     * 2.25 transformed floats per pixel instead of 4): with {@code -Dlance4j.winograd.tile=4} (the default) on planes of
+     * at least {@link #WINOGRAD4_MIN_TILES} of its tiles, where its transforms run on vectors of tiles; smaller planes
+     * keep F(2 × 2, 3 × 3), whose tiles fill vectors sooner.
+     */
+    private boolean wino4;
+    /**
+     * Images per Winograd pass: about {@link #WINOGRAD_TILES} tiles (the GEMMs' columns; F(4 × 4, 3 × 3):
+     * {@link #WINOGRAD4_TILES}), whole images.
+     */
     private int winogradImages;
     static final String WINOGRAD = winogradSetting();
     static final int WINOGRAD_MIN_CHANNELS = 16, WINOGRAD_TILES = 512;
+    /**
+     * F(4 × 4, 3 × 3)'s pass: 128 tiles, its V and M 36 × 128 floats per channel (1.2 MB for 64 channels, about the
+     * L2). ResNet18's step at one thread (F(4 × 4, 3 × 3) on its 32 × 32 planes, alternating JVMs, medians of 25 steps):
+     * with 512-tile passes 544–575 ms, no better than F(2 × 2, 3 × 3) everywhere (536–594); with 256 529–551; with 128
+     * 512–538; with 64 614–640. F(2 × 2, 3 × 3)'s own pass showed no difference between 128 and 1024 tiles.
+     */
+    static final int WINOGRAD4_TILES = 128;
+    /**
+     * Tiles of a plane below which F(2 × 2, 3 × 3) stays (see {@link #wino4}): a vector of tiles at 512 bits. With 128-tile
+     * passes, F(4 × 4, 3 × 3) also on ResNet18's 8 × 8 planes (4 tiles, scalar transforms) or on its 32 × 32 ones only
+     * gave the same step times within the noise (504–534 ms at one thread, 281–287 at two).
+     */
+    static final int WINOGRAD4_MIN_TILES = 16;
+    /** Output tile of the Winograd layers: 4 (F(4 × 4, 3 × 3), the default) or 2 (F(2 × 2, 3 × 3)). */
+    static final int WINOGRAD_TILE = winogradTile();
+
+    private static int winogradTile() {
+        String v = System.getProperty("lance4j.winograd.tile", "4");
+        if (!v.equals("4") && !v.equals("2")) {
+            throw new IllegalArgumentException("-Dlance4j.winograd.tile=" + v + ": use 4 (F(4x4, 3x3), the default) or 2 (F(2x2, 3x3))");
+        }
+        return Integer.parseInt(v);
+    }
+
+    /** Positions ξ of this layer's transformed tiles: 36 or 16. */
+    private int xi() {
+        return wino4 ? Winograd4.XI : Winograd.XI;
+    }
+
+    /** Winograd tiles of one image's plane. */
+    private int tilesPerImage() {
+        return wino4 ? Winograd4.tiles(h, wd) : Winograd.tiles(h, wd);
+    }
+
+    /** Floats of one thread's scratch for the vector transforms. */
+    private int phaseFloats() {
+        return wino4 ? Winograd4.phaseFloats(h, wd) : Winograd.phaseFloats(h, wd);
+    }
 
     private static String winogradSetting() {
         String v = System.getProperty("lance4j.winograd", "auto");
@@ -143,7 +193,8 @@ public final class Conv2d extends Layer {
         chunk = groups == 1 ? Math.max(1, Math.min(bsz, CHUNK_COLUMNS / (oh * ow))) : 1;
         winograd = !WINOGRAD.equals("false") && groups == 1 && k == 3 && stride == 1 && pad == 1
                 && (WINOGRAD.equals("always") || c >= WINOGRAD_MIN_CHANNELS && outChannels >= WINOGRAD_MIN_CHANNELS);
-        winogradImages = Math.max(1, Math.min(bsz, WINOGRAD_TILES / Winograd.tiles(h, wd)));
+        wino4 = winograd && WINOGRAD_TILE == 4 && Winograd4.tiles(h, wd) >= WINOGRAD4_MIN_TILES;
+        winogradImages = Math.max(1, Math.min(bsz, (wino4 ? WINOGRAD4_TILES : WINOGRAD_TILES) / tilesPerImage()));
         if (basis != null && basis.unfolded()) {
             if (!trainParams) throw new IllegalArgumentException(name + ": a LANCE basis was given but the layer is not trained");
             if (groups != 1) throw new IllegalArgumentException(name + ": an unfolded (continual-learning) basis needs groups = 1, not " + groups);
@@ -400,23 +451,23 @@ public final class Conv2d extends Layer {
 
     /** Rows of U transformed at once for a product with {@code rows} output rows: all of them, or as many as V has tile columns. */
     private int winogradRows(int rows) {
-        return Math.min(rows, winogradImages * Winograd.tiles(h, wd));
+        return Math.min(rows, winogradImages * tilesPerImage());
     }
 
     /**
-     * Winograd pass: U (16, rows of a block, cols), V (16, C_in, T), M (16, C_out, T), T = tiles of a pass's images;
+     * Winograd pass: U (Ξ, rows of a block, cols), V (Ξ, C_in, T), M (Ξ, C_out, T), Ξ = {@link #xi} positions, T = tiles of a pass's images;
      * the forward's C_in = C, C_out = O, the input gradient's the reverse.
      */
     private long winogradWorkspace() {
         int threads = ctx.workers == null ? 1 : ctx.workers.threads();
-        return winogradBuffers() + (long) threads * Winograd.phaseFloats(h, wd);
+        return winogradBuffers() + (long) threads * phaseFloats();
     }
 
     /** U, V and M of a pass; after them, each thread's scratch for {@link Winograd#inputPhases} and {@link Winograd#outputPhases}. */
     private long winogradBuffers() {
-        long t = (long) winogradImages * Winograd.tiles(h, wd);
+        long t = (long) winogradImages * tilesPerImage();
         long u = Math.max((long) winogradRows(outChannels) * c, (long) winogradRows(c) * outChannels);
-        return Winograd.XI * (u + t * (c + outChannels) + 3L * XI_PAD);
+        return xi() * (u + t * (c + outChannels) + 3L * XI_PAD);
     }
 
     /**
@@ -438,14 +489,14 @@ public final class Conv2d extends Layer {
      * (out ← conv(in), then the epilogue when set) or, with {@code inputGrad}, dX += the transposed convolution of dY
      * (W rotated by 180°, channels swapped). Per pass: V ← the input's tiles; per block of U's rows (all rows when U is
      * no larger than V; the block's U transformed from W there, or once for the whole batch), M_ξ ← U_ξ · V_ξ for the
-     * 16 positions ξ; then the output tiles from M. Every element is computed the same way whatever the thread count.
+     * {@link #xi} positions ξ; then the output tiles from M. Every element is computed the same way whatever the thread count.
      */
     private void winogradPass(boolean inputGrad, float[] in, int inOff, float[] out, int outOff) {
-        int cin = inputGrad ? outChannels : c, cout = inputGrad ? c : outChannels, hw = h * wd, tpi = Winograd.tiles(h, wd);
+        int cin = inputGrad ? outChannels : c, cout = inputGrad ? c : outChannels, hw = h * wd, tpi = tilesPerImage(), xi = xi();
         int rows = winogradRows(cout);
         float[] ws = ctx.workspace.data;
-        // U (16, rows, cin), V (16, cin, t), M (16, cout, t), each ξ block XI_PAD floats past the previous one's end
-        int u = ctx.workspace.offset, v = u + Winograd.XI * (rows * cin + XI_PAD), m = v + Winograd.XI * (cin * winogradImages * tpi + XI_PAD);
+        // U (xi, rows, cin), V (xi, cin, t), M (xi, cout, t), each ξ block XI_PAD floats past the previous one's end
+        int u = ctx.workspace.offset, v = u + xi * (rows * cin + XI_PAD), m = v + xi * (cin * winogradImages * tpi + XI_PAD);
         boolean whole = rows == cout;
         if (whole) winogradTask.weights(inputGrad, 0, cout, ws, u, cout * cin + XI_PAD);
         for (int n0 = 0; n0 < bsz; n0 += winogradImages) {
@@ -455,7 +506,7 @@ public final class Conv2d extends Layer {
             for (int r0 = 0; r0 < cout; r0 += rows) {
                 int r1 = Math.min(cout, r0 + rows), uStride = (whole ? cout : r1 - r0) * cin + XI_PAD;
                 if (!whole) winogradTask.weights(inputGrad, r0, r1, ws, u, uStride);
-                Gemm.nnMany(ctx.workers, Winograd.XI, r1 - r0, t, cin, ws, u + (whole ? r0 * cin : 0), cin, uStride, ws, v, t, vStride,
+                Gemm.nnMany(ctx.workers, xi, r1 - r0, t, cin, ws, u + (whole ? r0 * cin : 0), cin, uStride, ws, v, t, vStride,
                         ws, m + r0 * t, t, mStride, false);
             }
             winogradTask.output(ws, m, mStride, t, cout, cn, out, outOff + n0 * cout * hw, inputGrad);
@@ -463,16 +514,16 @@ public final class Conv2d extends Layer {
     }
 
     /**
-     * dW += the weight gradient by F(2 × 2, 3 × 3)'s adjoint, from the input kept for it: per pass of images V ← the
+     * dW += the weight gradient by the Winograd transform's adjoint, from the input kept for it: per pass of images V ← the
      * input's tiles and M' ← A dY Aᵀ per tile ({@link Winograd#outputAdjoint}); Z_ξ (+)= M'_ξ · V_ξᵀ over the passes in
      * order (nt GEMMs over the tiles); then dW += Gᵀ Z G. Z holds a block of output channels (all of them when it is no
-     * larger than V; otherwise each block makes its own passes). 2.25× fewer multiply-adds than dY · colᵀ.
+     * larger than V; otherwise each block makes its own passes). 2.25× (F(2 × 2)) or 4× (F(4 × 4)) fewer multiply-adds than dY · colᵀ.
      */
     private void winogradWeightGrad(Tensor dy) {
-        int hw = h * wd, tpi = Winograd.tiles(h, wd), rows = winogradRows(outChannels);
+        int hw = h * wd, tpi = tilesPerImage(), rows = winogradRows(outChannels), xi = xi();
         float[] ws = ctx.workspace.data;
-        // Z (16, rows, C), V (16, C, t), M' (16, rows, t), each ξ block XI_PAD floats past the previous one's end
-        int z = ctx.workspace.offset, v = z + Winograd.XI * (rows * c + XI_PAD), m = v + Winograd.XI * (c * winogradImages * tpi + XI_PAD);
+        // Z (xi, rows, C), V (xi, C, t), M' (xi, rows, t), each ξ block XI_PAD floats past the previous one's end
+        int z = ctx.workspace.offset, v = z + xi * (rows * c + XI_PAD), m = v + xi * (c * winogradImages * tpi + XI_PAD);
         boolean onePass = winogradImages >= bsz;   // V then serves every block of output channels (ResNet18's layer4: 4)
         for (int r0 = 0; r0 < outChannels; r0 += rows) {
             int r1 = Math.min(outChannels, r0 + rows), zStride = (r1 - r0) * c + XI_PAD;
@@ -481,7 +532,7 @@ public final class Conv2d extends Layer {
                 if (r0 == 0) ctx.macs((long) outChannels * ckk * cn * hw);   // the model's count, as the im2col path books it
                 if (r0 == 0 || !onePass) winogradTask.input(saved.data, saved.offset + n0 * c * hw, c * hw, c, cn, ws, v, vStride, t);
                 winogradTask.adjointOutput(dy.data, dy.offset + n0 * outChannels * hw + r0 * hw, outChannels * hw, r1 - r0, cn, ws, m, mStride, t);
-                Gemm.ntMany(ctx.workers, Winograd.XI, r1 - r0, c, t, ws, m, t, mStride, ws, v, t, vStride, ws, z, c, zStride, n0 > 0);
+                Gemm.ntMany(ctx.workers, xi, r1 - r0, c, t, ws, m, t, mStride, ws, v, t, vStride, ws, z, c, zStride, n0 > 0);
             }
             winogradTask.adjointWeights(ws, z, zStride, r0, r1);
         }
@@ -503,7 +554,7 @@ public final class Conv2d extends Layer {
         void weights(boolean flip, int r0, int r1, float[] dst, int dOff, int xiStride) {
             this.mode = WEIGHTS; this.flip = flip; this.r0 = r0; this.channels = r1 - r0;
             this.dst = dst; this.dOff = dOff; this.xiStride = xiStride;
-            ctx.parallel(this, (long) Winograd.XI * channels * (flip ? outChannels : c));
+            ctx.parallel(this, (long) xi() * channels * (flip ? outChannels : c));
             this.dst = null;
         }
 
@@ -535,40 +586,47 @@ public final class Conv2d extends Layer {
         /** dW rows r0 .. r1 += Gᵀ Z G, Z_ξ at off + ξ·xiStride (row stride C). */
         void adjointWeights(float[] src, int off, int xiStride, int r0, int r1) {
             this.mode = ADJOINT_WEIGHTS; this.src = src; this.off = off; this.xiStride = xiStride; this.r0 = r0; this.channels = r1 - r0;
-            ctx.parallel(this, (long) Winograd.XI * channels * c);
+            ctx.parallel(this, (long) xi() * channels * c);
             this.src = null;
         }
 
         /** Offset of part's scratch for the vector transforms, after U, V and M. */
         private int scratch(int part) {
-            return (int) (ctx.workspace.offset + winogradBuffers()) + part * Winograd.phaseFloats(h, wd);
+            return (int) (ctx.workspace.offset + winogradBuffers()) + part * phaseFloats();
         }
 
         @Override
         public void run(int part, int parts) {
             int a = (int) ((long) channels * part / parts), z = (int) ((long) channels * (part + 1) / parts);
             if (z <= a) return;
-            int hw = h * wd, tpi = Winograd.tiles(h, wd);
+            int hw = h * wd, tpi = tilesPerImage();
             switch (mode) {
                 case WEIGHTS -> {
                     int cols = flip ? outChannels : c;
-                    Winograd.weights(w.data, w.offset, outChannels, c, flip, r0 + a, r0 + z, dst, dOff + a * cols, xiStride, cols);
+                    if (wino4) Winograd4.weights(w.data, w.offset, outChannels, c, flip, r0 + a, r0 + z, dst, dOff + a * cols, xiStride, cols);
+                    else Winograd.weights(w.data, w.offset, outChannels, c, flip, r0 + a, r0 + z, dst, dOff + a * cols, xiStride, cols);
                 }
                 case INPUT -> {
                     for (int j = 0; j < images; j++) {
-                        Winograd.inputPhases(src, off + j * imageStride, a, z, h, wd, dst, dOff, xiStride, ld, j * tpi, ctx.workspace.data, scratch(part));
+                        if (wino4) Winograd4.inputPhases(src, off + j * imageStride, a, z, h, wd, dst, dOff, xiStride, ld, j * tpi, ctx.workspace.data, scratch(part));
+                        else Winograd.inputPhases(src, off + j * imageStride, a, z, h, wd, dst, dOff, xiStride, ld, j * tpi, ctx.workspace.data, scratch(part));
                     }
                 }
                 case ADJOINT_OUTPUT -> {
                     for (int j = 0; j < images; j++) {
-                        Winograd.outputAdjoint(src, off + j * imageStride, a, z, h, wd, dst, dOff + a * ld, xiStride, ld, j * tpi);
+                        if (wino4) Winograd4.outputAdjoint(src, off + j * imageStride, a, z, h, wd, dst, dOff + a * ld, xiStride, ld, j * tpi);
+                        else Winograd.outputAdjoint(src, off + j * imageStride, a, z, h, wd, dst, dOff + a * ld, xiStride, ld, j * tpi);
                     }
                 }
-                case ADJOINT_WEIGHTS -> Winograd.weightsAdjoint(src, off + a * c, xiStride, c, r0 + a, r0 + z, c, dw.data, dw.offset);
+                case ADJOINT_WEIGHTS -> {
+                    if (wino4) Winograd4.weightsAdjoint(src, off + a * c, xiStride, c, r0 + a, r0 + z, c, dw.data, dw.offset);
+                    else Winograd.weightsAdjoint(src, off + a * c, xiStride, c, r0 + a, r0 + z, c, dw.data, dw.offset);
+                }
                 default -> {
                     for (int j = 0; j < images; j++) {
                         int plane = dOff + j * channels * hw;
-                        Winograd.outputPhases(src, off, xiStride, ld, j * tpi, a, z, h, wd, dst, plane, add, ctx.workspace.data, scratch(part));
+                        if (wino4) Winograd4.outputPhases(src, off, xiStride, ld, j * tpi, a, z, h, wd, dst, plane, add, ctx.workspace.data, scratch(part));
+                        else Winograd.outputPhases(src, off, xiStride, ld, j * tpi, a, z, h, wd, dst, plane, add, ctx.workspace.data, scratch(part));
                         if (epScale != null) {
                             for (int ch = a; ch < z; ch++) {
                                 Elementwise.scaleShiftClamp(dst, plane + ch * hw, dst, plane + ch * hw, hw, epScale[ch], epShift[ch], epCap);

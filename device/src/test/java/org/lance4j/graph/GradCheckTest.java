@@ -58,6 +58,9 @@ class GradCheckTest {
                 TrainableRule.all(), true, false, 0));
         cs.add(new Case("conv k3 large plane (W packed once per pass)", single(16, 12, 12, new LayerSpec.Conv(16, 3, 1, 1, 1, false)),
                 TrainableRule.all(), true, false, 0));
+        // 5 × 4 tiles of F(4 × 4, 3 × 3) on 17 × 13 (Conv2d.WINOGRAD4_MIN_TILES): its vector transforms, tiles cut by both edges
+        cs.add(new Case("conv k3 winograd F(4x4) odd plane", single(16, 17, 13, new LayerSpec.Conv(16, 3, 1, 1, 1, false)),
+                TrainableRule.all(), true, false, 0, 2));
         cs.add(new Case("conv k3 in three chunks (W reused)", single(16, 4, 4, new LayerSpec.Conv(16, 3, 1, 1, 1, false)),
                 TrainableRule.all(), true, false, 0, 20));
         cs.add(new Case("depthwise k3 large plane (phase planes)", single(2, 12, 12, new LayerSpec.Conv(2, 3, 1, 1, 2, false)),
@@ -142,7 +145,7 @@ class GradCheckTest {
 
     @Test
     void everyLayerAndOptionIsCovered() {
-        assertEquals(46, cases().size(), "gradient-check cases");
+        assertEquals(47, cases().size(), "gradient-check cases");
     }
 
     @TestFactory
