@@ -295,11 +295,19 @@ public final class Winograd4 {
         return 4 * j * p;
     }
 
-    /** Tile column tx of one padded row: x's columns 4tx − 1 .. 4tx + 4 of the row at src (zero outside 0 .. w − 1) to D_{j,π}[.][tx] at d + 4j·p + tx. */
+    /**
+     * Tile column tx of one padded row: x's columns 4tx − 1 .. 4tx + 4 of the row at src (zero outside 0 .. w − 1) to
+     * D_{j,π}[.][tx] at d + 4j·p + tx. Straight-line for the first column of a plane at least 5 wide and for a last
+     * column ending one past the plane (W a multiple of 4: ResNet's planes), a loop otherwise.
+     */
     private static void edgeColumn(float[] x, int src, int w, int tx, float[] ws, int d, int p) {
-        for (int j = 0; j < 6; j++) {
-            int xx = 4 * tx + j - 1;
-            ws[d + 4 * j * p + tx] = xx >= 0 && xx < w ? x[src + xx] : 0f;
+        int q = src + 4 * tx - 1, e = d + tx, lo = tx == 0 ? 1 : 0, hi = Math.min(6, w + 1 - 4 * tx);   // inside: lo ≤ j < hi
+        if (lo == 1 && hi == 6) {
+            ws[e] = 0f; ws[e + 4 * p] = x[q + 1]; ws[e + 8 * p] = x[q + 2]; ws[e + 12 * p] = x[q + 3]; ws[e + 16 * p] = x[q + 4]; ws[e + 20 * p] = x[q + 5];
+        } else if (lo == 0 && hi == 5) {
+            ws[e] = x[q]; ws[e + 4 * p] = x[q + 1]; ws[e + 8 * p] = x[q + 2]; ws[e + 12 * p] = x[q + 3]; ws[e + 16 * p] = x[q + 4]; ws[e + 20 * p] = 0f;
+        } else {
+            for (int j = 0; j < 6; j++) ws[e + 4 * j * p] = j >= lo && j < hi ? x[q + j] : 0f;
         }
     }
 
@@ -396,6 +404,70 @@ public final class Winograd4 {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * {@link #outputAdjoint} with vectors across all the tiles of a plane (for {@link #vectorPlane} planes; otherwise
+     * {@link #outputAdjoint} itself): each plane's pixels gathered into 16 tile rows of {@code ws} at wsOff (pixel (i, j)
+     * of tile s at wsOff + (4i + j)·n + s, zero outside the plane), A dy down each column j lane-wise into 24 tile rows
+     * after them ((k, j) at (16 + 4k + j)·n), then Aᵀ along each row k into M'. The same operations on the same values as
+     * {@link #outputAdjoint}: the same bits.
+     */
+    public static void outputAdjointPhases(float[] dy, int yOff, int c0, int c1, int h, int w, float[] m, int mOff, int xiStride, int ld,
+                                           int t0, float[] ws, int wsOff) {
+        if (!vectorPlane(h, w)) {
+            outputAdjoint(dy, yOff, c0, c1, h, w, m, mOff, xiStride, ld, t0);
+            return;
+        }
+        int th = (h + 3) / 4, tw = (w + 3) / 4, n = th * tw, r = wsOff + 16 * n, whole = w / 4;
+        for (int ch = c0; ch < c1; ch++) {
+            int plane = yOff + ch * h * w;
+            for (int ty = 0; ty < th; ty++) {   // pixel (4ty + i, 4tx + j) to pixel row 4i + j, tile ty·tw + tx
+                for (int i = 0; i < 4; i++) {
+                    int dst = wsOff + 4 * i * n + ty * tw;
+                    if (4 * ty + i >= h) {   // rows past the plane: zeros
+                        for (int j = 0; j < 4; j++) java.util.Arrays.fill(ws, dst + j * n, dst + j * n + tw, 0f);
+                        continue;
+                    }
+                    int qy = plane + (4 * ty + i) * w;
+                    for (int tx = 0, q = qy; tx < whole; tx++, q += 4) {
+                        ws[dst + tx] = dy[q]; ws[dst + n + tx] = dy[q + 1]; ws[dst + 2 * n + tx] = dy[q + 2]; ws[dst + 3 * n + tx] = dy[q + 3];
+                    }
+                    for (int j = 0; whole < tw && j < 4; j++) {   // the last tile's columns, zero past the plane
+                        ws[dst + j * n + whole] = 4 * whole + j < w ? dy[qy + 4 * whole + j] : 0f;
+                    }
+                }
+            }
+            for (int j = 0; j < 4; j++) aaRows(ws, wsOff + j * n, 4 * n, n, ws, r + j * n, 4 * n);   // A dy down column j
+            int col = mOff + (ch - c0) * ld + t0;
+            for (int k = 0; k < 6; k++) aaRows(ws, r + 4 * k * n, n, n, m, col + 6 * k * xiStride, xiStride);   // then along row k
+        }
+    }
+
+    /** {@link #aa} on n tiles lane-wise: input i of tile s at src[a + i·as + s], the result k to dst[o + k·os + s]. */
+    private static void aaRows(float[] src, int a, int as, int n, float[] dst, int o, int os) {
+        int full = n - n % L, s = 0;
+        for (; s < full; s += L) {
+            FloatVector y0 = FloatVector.fromArray(S, src, a + s), y1 = FloatVector.fromArray(S, src, a + as + s);
+            FloatVector y2 = FloatVector.fromArray(S, src, a + 2 * as + s), y3 = FloatVector.fromArray(S, src, a + 3 * as + s);
+            FloatVector s02 = y0.add(y2), d13 = y1.add(y3), e02 = y0.add(y2.mul(4f)), e13 = y1.mul(2f).add(y3.mul(8f));
+            y0.intoArray(dst, o + s);
+            s02.add(d13).intoArray(dst, o + os + s);
+            s02.sub(d13).intoArray(dst, o + 2 * os + s);
+            e02.add(e13).intoArray(dst, o + 3 * os + s);
+            e02.sub(e13).intoArray(dst, o + 4 * os + s);
+            y3.intoArray(dst, o + 5 * os + s);
+        }
+        for (; s < n; s++) {
+            float y0 = src[a + s], y1 = src[a + as + s], y2 = src[a + 2 * as + s], y3 = src[a + 3 * as + s];
+            float s02 = y0 + y2, d13 = y1 + y3, e02 = y0 + 4f * y2, e13 = 2f * y1 + 8f * y3;
+            dst[o + s] = y0;
+            dst[o + os + s] = s02 + d13;
+            dst[o + 2 * os + s] = s02 - d13;
+            dst[o + 3 * os + s] = e02 + e13;
+            dst[o + 4 * os + s] = e02 - e13;
+            dst[o + 5 * os + s] = y3;
         }
     }
 }

@@ -614,7 +614,8 @@ public final class Conv2d extends Layer {
                 }
                 case ADJOINT_OUTPUT -> {
                     for (int j = 0; j < images; j++) {
-                        if (wino4) Winograd4.outputAdjoint(src, off + j * imageStride, a, z, h, wd, dst, dOff + a * ld, xiStride, ld, j * tpi);
+                        if (wino4) Winograd4.outputAdjointPhases(src, off + j * imageStride, a, z, h, wd, dst, dOff + a * ld, xiStride, ld, j * tpi,
+                                ctx.workspace.data, scratch(part));
                         else Winograd.outputAdjoint(src, off + j * imageStride, a, z, h, wd, dst, dOff + a * ld, xiStride, ld, j * tpi);
                     }
                 }

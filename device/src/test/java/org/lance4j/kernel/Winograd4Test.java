@@ -145,6 +145,33 @@ class Winograd4Test {
         assertEquals(50, cases);
     }
 
+    /**
+     * The vector output-adjoint transform (the weight gradient's M') gives {@link Winograd4#outputAdjoint}'s bits: planes
+     * of whole vectors of tiles, tails and fewer tiles than a vector, widths and heights cut by the tiles, a channel
+     * range not starting at 0, garbage in the scratch.
+     */
+    @Test
+    void phaseOutputAdjointGivesTheScalarBits() {
+        Rnd r = new Rnd(28);
+        int l = Vec.LANES, cases = 0;
+        for (int h : new int[] {1, 2, 7, 10, 17}) {
+            for (int w : new int[] {1, 5, 2 * l - 1, 2 * l, 2 * l + 1, 4 * l - 3, 6 * l + 1}) {
+                int c = 3, tpi = Winograd4.tiles(h, w), ld = 2 * tpi + 3, stride = c * ld + 5;
+                float[] dy = r.uniform(1 + 2 * c * h * w), want = new float[2 + Winograd4.XI * stride], got = new float[want.length];
+                java.util.Arrays.fill(want, Float.NaN);
+                java.util.Arrays.fill(got, Float.NaN);
+                float[] ws = r.uniform(3 + Winograd4.phaseFloats(h, w));
+                for (int b = 0; b < 2; b++) {
+                    Winograd4.outputAdjoint(dy, 1 + b * c * h * w, 1, c, h, w, want, 2, stride, ld, b * tpi);
+                    Winograd4.outputAdjointPhases(dy, 1 + b * c * h * w, 1, c, h, w, got, 2, stride, ld, b * tpi, ws, 3);
+                }
+                Assert.sameBits(want, got, "phase output adjoint h=" + h + " w=" + w);
+                cases++;
+            }
+        }
+        assertEquals(35, cases);
+    }
+
     @Test
     void forwardMatchesDirectConvolution() {
         Rnd r = new Rnd(21);
