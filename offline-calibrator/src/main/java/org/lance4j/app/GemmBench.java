@@ -172,21 +172,27 @@ public final class GemmBench {
         List<Row> rows = new ArrayList<>();
         try (OpenBlas blas = new OpenBlas(threads); Workers w = new Workers(threads)) {
             double peak = blas.peakGflops(0.5), peakAll = threads == 1 ? peak : blas.peakGflops(0.5, threads);
-            // warm-up: every shape (every form and edge path) a few times over, so that the JIT has compiled the
-            // kernels with their final profile before anything is timed (a late first use of a path deoptimizes them)
+            // warm-up: every shape (every form and edge path) over and over, so that the JIT has compiled the kernels
+            // with their final profile before anything is timed (a late first use of a path deoptimizes them). Each
+            // shape is called an eighth of its timed calls per sweep, so that the calls resemble the timed mix: called
+            // once per sweep, the kernels of a few small shapes (Gemm.abVector: the heads' K = 10) stayed in C1 code
+            // until after timing began, and their C2 compile (seconds, on a guest whose second vCPU comes and goes)
+            // then ran beside the timed calls.
             List<Operands> all = new ArrayList<>();
             for (StepShapes.GemmShape s : shapes.keySet()) all.add(new Operands(s));
             long until = System.nanoTime() + 3_000_000_000L;
             do {
                 int i = 0;
-                for (StepShapes.GemmShape s : shapes.keySet()) all.get(i++).call(w, s);
+                for (StepShapes.GemmShape s : shapes.keySet()) {
+                    Operands ops = all.get(i++);
+                    for (int q = Math.max(1, reps(s, roundMs) / 8); q > 0; q--) ops.call(w, s);
+                }
             } while (System.nanoTime() < until);
             all.clear();
             for (var e : shapes.entrySet()) {
                 StepShapes.GemmShape s = e.getKey();
                 Operands ops = new Operands(s);
-                // reps from a first estimate at 30 GFLOPS, at least one call
-                int reps = (int) Math.max(1, Math.min(100_000, roundMs * 1e6 * 30 / (2.0 * s.macs())));
+                int reps = reps(s, roundMs);
                 double[] ours = new double[rounds], theirs = new double[rounds];
                 for (int r = -1; r < rounds; r++) {
                     if (settle(threads)) ops.call(w, s);   // after a pause: one untimed call wakes the parked workers
@@ -206,6 +212,11 @@ public final class GemmBench {
             }
             return new Result(peak, peakAll, threads, rows);
         }
+    }
+
+    /** Calls of a shape per timed round: about {@code roundMs} of work at a first estimate of 30 GFLOPS, at least one. */
+    private static int reps(StepShapes.GemmShape s, double roundMs) {
+        return (int) Math.max(1, Math.min(100_000, roundMs * 1e6 * 30 / (2.0 * s.macs())));
     }
 
     /**
