@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
 import org.lance4j.testutil.Assert;
+import org.lance4j.testutil.Conv3x3Reference;
 import org.lance4j.testutil.Rnd;
 
 /**
@@ -49,41 +50,11 @@ class WinogradLayerTest {
         assertEquals(1, g.trainable().size());
         float[] wt = g.trainable().get(0).value().toArray();
 
-        double[] y = new double[n * o * h * w], dx = new double[n * c * h * w], dw = new double[o * c * 9];
-        for (int s = 0; s < n; s++) {
-            for (int oc = 0; oc < o; oc++) {
-                for (int oy = 0; oy < h; oy++) {
-                    for (int ox = 0; ox < w; ox++) {
-                        int yi = ((s * o + oc) * h + oy) * w + ox;
-                        double sum = 0, g0 = dy[yi];
-                        for (int ic = 0; ic < c; ic++) {
-                            for (int kh = 0; kh < 3; kh++) {
-                                int iy = oy + kh - 1;
-                                if (iy < 0 || iy >= h) continue;
-                                for (int kw = 0; kw < 3; kw++) {
-                                    int ix = ox + kw - 1;
-                                    if (ix < 0 || ix >= w) continue;
-                                    int xi = ((s * c + ic) * h + iy) * w + ix, wi = ((oc * c + ic) * 3 + kh) * 3 + kw;
-                                    sum += (double) x[xi] * wt[wi];
-                                    dx[xi] += g0 * wt[wi];
-                                    dw[wi] += g0 * x[xi];
-                                }
-                            }
-                        }
-                        y[yi] = sum;
-                    }
-                }
-            }
-        }
+        double[] y = Conv3x3Reference.forward(x, n, c, h, w, wt, o), dx = Conv3x3Reference.inputGrad(dy, n, o, h, w, wt, c);
+        double[] dw = Conv3x3Reference.weightGrad(x, dy, n, c, h, w, o);
         String what = c + " → " + o + " channels, " + h + " × " + w + ", " + n + " images: ";
-        Assert.close(what + "forward", toFloat(y), g.output().toArray(), ATOL, RTOL);
-        Assert.close(what + "input gradient", toFloat(dx), g.inputGrad().toArray(), ATOL, RTOL);
-        Assert.close(what + "weight gradient", toFloat(dw), g.gradOf(g.trainable().get(0)).toArray(), ATOL * n * h * w, RTOL);
-    }
-
-    private static float[] toFloat(double[] d) {
-        float[] f = new float[d.length];
-        for (int i = 0; i < d.length; i++) f[i] = (float) d[i];
-        return f;
+        Assert.close(what + "forward", Conv3x3Reference.toFloat(y), g.output().toArray(), ATOL, RTOL);
+        Assert.close(what + "input gradient", Conv3x3Reference.toFloat(dx), g.inputGrad().toArray(), ATOL, RTOL);
+        Assert.close(what + "weight gradient", Conv3x3Reference.toFloat(dw), g.gradOf(g.trainable().get(0)).toArray(), ATOL * n * h * w, RTOL);
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.lance4j.testutil.Assert;
+import org.lance4j.testutil.Conv3x3Reference;
 import org.lance4j.testutil.Rnd;
 
 /**
@@ -16,55 +17,6 @@ import org.lance4j.testutil.Rnd;
 class Winograd4Test {
     /** The transforms reassociate float sums and scale by up to 8 and 1/24: errors of a few ulps of the inputs' scale. */
     static final double ATOL = 2e-5, RTOL = 2e-5;
-
-    /** y(n, o) = Σ_c Σ_kh Σ_kw x(n, c, oy + kh − 1, ox + kw − 1) w(o, c, kh, kw), in double. */
-    private static double[] direct(float[] x, int n, int c, int h, int w, float[] wt, int o) {
-        double[] y = new double[n * o * h * w];
-        for (int b = 0; b < n; b++) {
-            for (int oc = 0; oc < o; oc++) {
-                for (int oy = 0; oy < h; oy++) {
-                    for (int ox = 0; ox < w; ox++) {
-                        double s = 0;
-                        for (int ic = 0; ic < c; ic++) {
-                            for (int kh = 0; kh < 3; kh++) {
-                                for (int kw = 0; kw < 3; kw++) {
-                                    int iy = oy + kh - 1, ix = ox + kw - 1;
-                                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-                                    s += (double) x[((b * c + ic) * h + iy) * w + ix] * wt[((oc * c + ic) * 3 + kh) * 3 + kw];
-                                }
-                            }
-                        }
-                        y[((b * o + oc) * h + oy) * w + ox] = s;
-                    }
-                }
-            }
-        }
-        return y;
-    }
-
-    /** The transposed convolution's input gradient dx(n, c) = Σ_o Σ dy(n, o, iy + 1 − kh, ix + 1 − kw) w(o, c, kh, kw), in double. */
-    private static double[] inputGrad(float[] dy, int n, int o, int h, int w, float[] wt, int c) {
-        double[] dx = new double[n * c * h * w];
-        for (int b = 0; b < n; b++) {
-            for (int oc = 0; oc < o; oc++) {
-                for (int oy = 0; oy < h; oy++) {
-                    for (int ox = 0; ox < w; ox++) {
-                        double g = dy[((b * o + oc) * h + oy) * w + ox];
-                        for (int ic = 0; ic < c; ic++) {
-                            for (int kh = 0; kh < 3; kh++) {
-                                for (int kw = 0; kw < 3; kw++) {
-                                    int iy = oy + kh - 1, ix = ox + kw - 1;
-                                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-                                    dx[((b * c + ic) * h + iy) * w + ix] += g * wt[((oc * c + ic) * 3 + kh) * 3 + kw];
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return dx;
-    }
 
     /**
      * out (n, rows, h, w) (+)= the Winograd4 convolution of in (n, cols, h, w) by U from {@link Winograd4#weights} (rows
@@ -181,10 +133,10 @@ class Winograd4Test {
                 for (int[] co : new int[][] {{1, 1}, {3, 5}, {17, 6}, {8, 21}}) {
                     int c = co[0], o = co[1], n = 1 + (h + w) % 3;
                     float[] x = r.uniform(n * c * h * w), wt = r.uniform(o * c * 9);
-                    double[] want = direct(x, n, c, h, w, wt, o);
+                    double[] want = Conv3x3Reference.forward(x, n, c, h, w, wt, o);
                     float[] y = r.uniform(n * o * h * w);   // overwritten everywhere
                     winograd(x, n, c, o, h, w, wt, o, c, false, y, false);
-                    Assert.close("forward h=" + h + " w=" + w + " c=" + c + " o=" + o, toFloat(want), y, ATOL * c, RTOL);
+                    Assert.close("forward h=" + h + " w=" + w + " c=" + c + " o=" + o, Conv3x3Reference.toFloat(want), y, ATOL * c, RTOL);
                     cases++;
                 }
             }
@@ -202,10 +154,10 @@ class Winograd4Test {
                     int c = co[0], o = co[1], n = 1 + (h * w) % 3;
                     float[] dy = r.uniform(n * o * h * w), wt = r.uniform(o * c * 9);
                     float[] before = r.uniform(n * c * h * w), dx = before.clone();
-                    double[] want = inputGrad(dy, n, o, h, w, wt, c);
+                    double[] want = Conv3x3Reference.inputGrad(dy, n, o, h, w, wt, c);
                     for (int i = 0; i < want.length; i++) want[i] += before[i];
                     winograd(dy, n, o, c, h, w, wt, o, c, true, dx, true);
-                    Assert.close("input gradient h=" + h + " w=" + w + " c=" + c + " o=" + o, toFloat(want), dx, ATOL * o, RTOL);
+                    Assert.close("input gradient h=" + h + " w=" + w + " c=" + c + " o=" + o, Conv3x3Reference.toFloat(want), dx, ATOL * o, RTOL);
                     cases++;
                 }
             }
@@ -228,26 +180,7 @@ class Winograd4Test {
                     int c = co[0], o = co[1], n = 1 + (h + 2 * w) % 3, tpi = Winograd4.tiles(h, w), t = n * tpi, pad = 2, ld = t + 3;
                     float[] x = r.uniform(n * c * h * w), dy = r.uniform(n * o * h * w);
                     float[] before = r.uniform(o * c * 9), dw = before.clone();
-                    double[] want = new double[o * c * 9];
-                    for (int b = 0; b < n; b++) {
-                        for (int oc = 0; oc < o; oc++) {
-                            for (int ic = 0; ic < c; ic++) {
-                                for (int kh = 0; kh < 3; kh++) {
-                                    for (int kw = 0; kw < 3; kw++) {
-                                        double sum = 0;
-                                        for (int oy = 0; oy < h; oy++) {
-                                            for (int ox = 0; ox < w; ox++) {
-                                                int iy = oy + kh - 1, ix = ox + kw - 1;
-                                                if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-                                                sum += (double) dy[((b * o + oc) * h + oy) * w + ox] * x[((b * c + ic) * h + iy) * w + ix];
-                                            }
-                                        }
-                                        want[((oc * c + ic) * 3 + kh) * 3 + kw] += sum;
-                                    }
-                                }
-                            }
-                        }
-                    }
+                    double[] want = Conv3x3Reference.weightGrad(x, dy, n, c, h, w, o);
                     for (int i = 0; i < want.length; i++) want[i] += before[i];
                     int vStride = c * ld + 5, mStride = o * ld + 7, zStride = o * (c + 1) + 3;
                     float[] v = new float[pad + Winograd4.XI * vStride], m = new float[pad + Winograd4.XI * mStride], z = new float[pad + Winograd4.XI * zStride];
@@ -263,7 +196,7 @@ class Winograd4Test {
                     }
                     Winograd4.weightsAdjoint(z, pad, zStride, c + 1, 0, half, c, dw, 0);
                     Winograd4.weightsAdjoint(z, pad + half * (c + 1), zStride, c + 1, half, o, c, dw, 0);
-                    Assert.close("weight gradient h=" + h + " w=" + w + " c=" + c + " o=" + o, toFloat(want), dw, ATOL * n * h * w, RTOL);
+                    Assert.close("weight gradient h=" + h + " w=" + w + " c=" + c + " o=" + o, Conv3x3Reference.toFloat(want), dw, ATOL * n * h * w, RTOL);
                     cases++;
                 }
             }
@@ -285,7 +218,7 @@ class Winograd4Test {
         Gemm.nnScalar(o, h * w, c * 9, wt, 0, c * 9, col, 0, h * w, ref, 0, h * w, false);
         winograd(x, 1, c, o, h, w, wt, o, c, false, y, false);
         double exact = 0, worstRef = 0, worstWino = 0;
-        double[] want = direct(x, 1, c, h, w, wt, o);
+        double[] want = Conv3x3Reference.forward(x, 1, c, h, w, wt, o);
         for (int i = 0; i < want.length; i++) {
             exact = Math.max(exact, Math.abs(want[i]));
             worstRef = Math.max(worstRef, Math.abs(ref[i] - want[i]));
@@ -295,11 +228,5 @@ class Winograd4Test {
         // F(2 × 2, 3 × 3) 4.9e-7, F(4 × 4, 3 × 3) 1.0e-5; root mean squares 1.6e-7, 1.0e-7, 7.2e-7
         assertTrue(worstWino < 3e-5 * exact, "F(4 × 4, 3 × 3)'s error " + worstWino + " against outputs up to " + exact);
         assertTrue(worstWino < 25 * Math.max(worstRef, 1e-8), "F(4 × 4, 3 × 3) " + worstWino + " vs im2col " + worstRef);
-    }
-
-    private static float[] toFloat(double[] d) {
-        float[] f = new float[d.length];
-        for (int i = 0; i < d.length; i++) f[i] = (float) d[i];
-        return f;
     }
 }
