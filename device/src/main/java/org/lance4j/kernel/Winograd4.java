@@ -21,8 +21,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Rounding: the interpolation points ±2 and the fractions ⅙, 1/12, 1/24 make the transforms lose more than
  * F(2 × 2, 3 × 3)'s. Measured against a direct convolution in double (64 → 64 channels, 16 × 16, outputs up to ~1.5):
  * largest errors 1.0e-5 against F(2 × 2, 3 × 3)'s 4.9e-7 and im2col's 1.4e-6; root mean squares 7.2e-7, 1.0e-7 and
- * 1.6e-7 ({@code Winograd4Test} bounds it; the gradient checks and {@code WinogradLayerTest} pass with it — the golden
- * state against PyTorch does not reach this path: its 8 × 8 planes hold 4 of these tiles, below Conv2d's threshold).
+ * 1.6e-7 ({@code Winograd4Test} bounds it; the gradient checks, {@code WinogradLayerTest} and, at 128 bits where
+ * Conv2d takes this path on every plane, the golden state against PyTorch pass with it).
  */
 public final class Winograd4 {
     private Winograd4() { }

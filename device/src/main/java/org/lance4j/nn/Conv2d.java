@@ -74,8 +74,8 @@ public final class Conv2d extends Layer {
     /**
      * Whether this layer's Winograd is F(4 × 4, 3 × 3) ({@link Winograd4}: 1.78× fewer multiply-adds than F(2 × 2, 3 × 3),
      * 2.25 transformed floats per pixel instead of 4): with {@code -Dlance4j.winograd.tile=4} (the default) on planes of
-     * at least {@link #WINOGRAD4_MIN_TILES} of its tiles, where its transforms run on vectors of tiles; smaller planes
-     * keep F(2 × 2, 3 × 3), whose tiles fill vectors sooner.
+     * at least {@link #WINOGRAD4_MIN_TILES} of its tiles (at 512 and 256 bits, where its transforms run on vectors of
+     * tiles; every plane at 128 bits); smaller planes keep F(2 × 2, 3 × 3), whose tiles fill vectors sooner.
      */
     private boolean wino4;
     /**
@@ -93,11 +93,14 @@ public final class Conv2d extends Layer {
      */
     static final int WINOGRAD4_TILES = 128;
     /**
-     * Tiles of a plane below which F(2 × 2, 3 × 3) stays (see {@link #wino4}): a vector of tiles at 512 bits. With 128-tile
-     * passes, F(4 × 4, 3 × 3) also on ResNet18's 8 × 8 planes (4 tiles, scalar transforms) or on its 32 × 32 ones only
-     * gave the same step times within the noise (504–534 ms at one thread, 281–287 at two).
+     * Tiles of a plane below which F(2 × 2, 3 × 3) stays (see {@link #wino4}): a vector of tiles at 512 bits; none at the
+     * Pi's 128 bits. ResNet18's step at one thread, alternating JVMs: at 512 bits, F(4 × 4, 3 × 3) also on its 8 × 8
+     * planes (4 tiles, scalar transforms) or on its 32 × 32 ones only gave the same times within the noise (504–534 ms; at
+     * two threads 281–287), and also on its 4 × 4 planes 568–590 against 535–556; at 256 bits on every plane 773 / 793
+     * against 762 / 810 ms; at 128 bits, where the GEMMs weigh more against the transforms, on every plane 1159–1168 ms,
+     * on planes of ≥ 4 tiles 1167–1185, on planes of ≥ 16 tiles 1220–1232.
      */
-    static final int WINOGRAD4_MIN_TILES = 16;
+    static final int WINOGRAD4_MIN_TILES = Vec.LANES <= 4 ? 1 : 16;
     /** Output tile of the Winograd layers: 4 (F(4 × 4, 3 × 3), the default) or 2 (F(2 × 2, 3 × 3)). */
     static final int WINOGRAD_TILE = winogradTile();
 
