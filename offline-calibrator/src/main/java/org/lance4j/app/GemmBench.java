@@ -44,7 +44,7 @@ public final class GemmBench {
      * once, summed — what the threads can reach together (one core's peak times the threads on idle, separate cores;
      * less where they share FMA units or the host takes cycles); equal to {@code peakGflops} for one thread.
      */
-    public record Result(double peakGflops, double peakAllGflops, int threads, List<Row> rows) { }
+    public record Result(double peakGflops, double peakAllGflops, int threads, String pinning, List<Row> rows) { }
 
     private GemmBench() { }
 
@@ -56,6 +56,11 @@ public final class GemmBench {
         private final BufferedReader out;
 
         public OpenBlas(int threads) throws IOException, InterruptedException {
+            this(threads, CpuPin.none("not pinned"));
+        }
+
+        /** The server started under {@code pin}'s CPU (pinned: on the CPU our timing thread is on). */
+        public OpenBlas(int threads, CpuPin pin) throws IOException, InterruptedException {
             dir = Files.createTempDirectory("lance4j-openblas");
             Path src = dir.resolve("gemm_openblas.c"), bin = dir.resolve("gemm_openblas");
             try (InputStream s = GemmBench.class.getResourceAsStream("/org/lance4j/bench/gemm_openblas.c")) {
@@ -74,7 +79,7 @@ public final class GemmBench {
                 deleteDir();
                 throw new IllegalStateException("could not build the OpenBLAS side (apt-get install libopenblas-dev gcc):\n" + log.strip());
             }
-            ProcessBuilder pb = new ProcessBuilder(bin.toString());
+            ProcessBuilder pb = new ProcessBuilder(pin.command(List.of(bin.toString())));
             pb.environment().put("OPENBLAS_NUM_THREADS", Integer.toString(threads));
             // idle OpenBLAS threads busy-wait for 2^28 cycles (~0.1 s) after a call by default: on 2 cores they
             // took a core from our timing right after theirs. 2^24 cycles (~5 ms here) is about as long as our own
@@ -165,12 +170,13 @@ public final class GemmBench {
 
     /**
      * Times every shape: {@code rounds} rounds after one warm-up round, each round timing {@code reps}
-     * calls (about {@code roundMs} of work) of ours and then of OpenBLAS's; medians per call.
+     * calls (about {@code roundMs} of work) of ours and then of OpenBLAS's; medians per call. {@code cpu}: as {@link CpuPin#pin}'s
+     * (null: at one thread both sides on one CPU; −1: not pinned).
      */
-    public static Result run(Map<StepShapes.GemmShape, StepShapes.Use> shapes, int threads, int rounds, double roundMs,
+    public static Result run(Map<StepShapes.GemmShape, StepShapes.Use> shapes, int threads, int rounds, double roundMs, Integer cpu,
                              java.util.function.Consumer<Row> progress) throws IOException, InterruptedException {
         List<Row> rows = new ArrayList<>();
-        try (OpenBlas blas = new OpenBlas(threads); Workers w = new Workers(threads)) {
+        try (CpuPin pin = CpuPin.pin(cpu, threads, "--cpu"); OpenBlas blas = new OpenBlas(threads, pin); Workers w = new Workers(threads)) {
             double peak = blas.peakGflops(0.5), peakAll = threads == 1 ? peak : blas.peakGflops(0.5, threads);
             // warm-up: every shape (every form and edge path) over and over, so that the JIT has compiled the kernels
             // with their final profile before anything is timed (a late first use of a path deoptimizes them). Each
@@ -210,7 +216,7 @@ public final class GemmBench {
                 rows.add(row);
                 if (progress != null) progress.accept(row);
             }
-            return new Result(peak, peakAll, threads, rows);
+            return new Result(peak, peakAll, threads, pin.describe(), rows);
         }
     }
 

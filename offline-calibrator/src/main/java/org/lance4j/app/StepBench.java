@@ -37,8 +37,9 @@ import org.lance4j.train.Trainer;
  * backprop of the same layers. SGD with momentum and weight decay on both sides; no clipping.
  */
 public final class StepBench {
+    /** {@code cpu}: as {@link CpuPin#pin}'s (null: at one thread both sides on one CPU; −1: not pinned). */
     public record Settings(int batch, int threads, int layers, double energy, int calibrationBatches, int warmup, int rounds,
-                           int stepsPerRound, long seed) {
+                           int stepsPerRound, long seed, Integer cpu) {
         public Settings {
             if (batch < 1) throw new IllegalArgumentException("--batch must be ≥ 1, got " + batch);
             if (threads < 1) throw new IllegalArgumentException("--threads must be ≥ 1, got " + threads);
@@ -77,7 +78,7 @@ public final class StepBench {
         private final BufferedReader out;
         final long params, trained;
 
-        Torch(Model model, int batch, int threads, int classes, List<String> trainNodes, long seed) throws IOException {
+        Torch(Model model, int batch, int threads, int classes, List<String> trainNodes, long seed, CpuPin pin) throws IOException {
             dir = Files.createTempDirectory("lance4j-torch");
             Path script = dir.resolve("torch_step.py"), spec = dir.resolve("model.spec");
             try (InputStream s = StepBench.class.getResourceAsStream("/org/lance4j/bench/torch_step.py")) {
@@ -92,7 +93,7 @@ public final class StepBench {
                 cmd.add("--train");
                 cmd.add(String.join(",", trainNodes));
             }
-            ProcessBuilder pb = new ProcessBuilder(cmd);
+            ProcessBuilder pb = new ProcessBuilder(pin.command(cmd));
             pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
             pb.redirectError(ProcessBuilder.Redirect.INHERIT);
             proc = pb.start();
@@ -143,20 +144,23 @@ public final class StepBench {
         }
     }
 
+    /** The comparisons, and where the two sides ran ({@link CpuPin#describe}). */
+    public record Result(String pinning, List<Row> rows) { }
+
     /** Progress: one line per finished comparison. */
     public interface Listener {
         void row(Row r);
     }
 
-    public static List<Row> run(Model model, Dataset data, Normalization norm, Settings s, Listener l) throws IOException {
+    public static Result run(Model model, Dataset data, Normalization norm, Settings s, Listener l) throws IOException {
         int classes = model.spec().shape(model.spec().heads().get(0)).dim(0);
         List<Row> rows = new ArrayList<>();
         BatchLoader loader = new BatchLoader(data, norm, s.batch(), true, BatchLoader.Augment.NONE, s.seed());
         float[] weights = model.storage().clone();
-        try (Workers w = new Workers(s.threads())) {
+        try (CpuPin pin = CpuPin.pin(s.cpu(), s.threads(), "--cpu"); Workers w = new Workers(s.threads())) {
             // 1. the whole network, every parameter
             Graph full = Graph.plan(model, Graph.Config.train(s.batch(), TrainableRule.all()).withWorkers(w));
-            try (Torch t = new Torch(model, s.batch(), s.threads(), classes, List.of(), s.seed())) {
+            try (Torch t = new Torch(model, s.batch(), s.threads(), classes, List.of(), s.seed(), pin)) {
                 checkSameNetwork(model, t, full);
                 List<Row> r = compare("full network", List.of("bp"), List.of(full), t, loader, s);
                 rows.addAll(r);
@@ -172,15 +176,15 @@ public final class StepBench {
             FineTune.Config lanceCfg = new FineTune.Config(s.layers(), 1, s.batch(), Long.MAX_VALUE, s.seed(), bases, false, 0);
             Graph lance = Graph.plan(model, FineTune.graphConfig(lanceCfg).withWorkers(w));
             List<String> nodes = new ArrayList<>(new java.util.LinkedHashSet<>(bp.trainable().stream().map(Param::node).toList()));
-            try (Torch t = new Torch(model, s.batch(), s.threads(), classes, nodes, s.seed())) {
+            try (Torch t = new Torch(model, s.batch(), s.threads(), classes, nodes, s.seed(), pin)) {
                 checkSameNetwork(model, t, bp);
                 List<Row> r = compare("fine-tune last " + s.layers() + " convs + head", List.of("bp", "lance"), List.of(bp, lance), t, loader, s);
                 rows.addAll(r);
                 r.forEach(x -> { if (l != null) l.row(x); });
             }
             System.arraycopy(weights, 0, model.storage(), 0, weights.length);
+            return new Result(pin.describe(), rows);
         }
-        return rows;
     }
 
     private static void checkSameNetwork(Model model, Torch t, Graph g) {

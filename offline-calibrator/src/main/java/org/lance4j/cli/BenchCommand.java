@@ -185,6 +185,10 @@ final class BenchCommand {
         @Option(names = "--rounds", defaultValue = "7", description = "Timed rounds per shape; medians are reported (default ${DEFAULT-VALUE}).")
         int rounds;
 
+        @Option(names = "--cpu", description = "At one thread, the CPU both libraries run on (Linux taskset; default: the first this process may use); "
+                + "-1: not pinned. Pinned, a CPU the host slows slows both sides alike.")
+        Integer cpu;
+
         @Option(names = "--round-ms", defaultValue = "3", description = "Work per round and library, about (default ${DEFAULT-VALUE} ms).")
         double roundMs;
 
@@ -211,7 +215,7 @@ final class BenchCommand {
             });
             if (shapes.isEmpty()) throw new IllegalArgumentException("--min-mflop " + minMflop + " leaves no shape to time; lower it");
             if (!json) System.err.printf(Locale.ROOT, "%d distinct GEMM shapes; timing ours and OpenBLAS's in alternation ...%n", shapes.size());
-            org.lance4j.app.GemmBench.Result r = org.lance4j.app.GemmBench.run(shapes, threads, rounds, roundMs, row -> {
+            org.lance4j.app.GemmBench.Result r = org.lance4j.app.GemmBench.run(shapes, threads, rounds, roundMs, cpu, row -> {
                 if (!json) System.err.printf(Locale.ROOT, "%-22s ours %6.1f  OpenBLAS %6.1f GFLOPS  ratio %.2f%n", row.shape(), row.oursGflops(), row.blasGflops(), row.ratio());
             });
             String md = writeGemm(out, r, this);
@@ -222,6 +226,7 @@ final class BenchCommand {
         static Map<String, Object> gemmJson(org.lance4j.app.GemmBench.Result r) {
             Map<String, Object> j = new LinkedHashMap<>();
             j.put("threads", r.threads());
+            j.put("pinning", r.pinning());
             j.put("vector", Vec.describe());
             j.put("fma_peak_gflops", r.peakGflops());
             j.put("fma_peak_all_threads_gflops", r.peakAllGflops());
@@ -270,9 +275,9 @@ final class BenchCommand {
             StringBuilder md = new StringBuilder("# GEMM: lance4j against OpenBLAS\n\n");
             double[] ratios = r.rows().stream().mapToDouble(org.lance4j.app.GemmBench.Row::ratio).toArray();
             md.append(String.format(Locale.ROOT, "Shapes of one training step of %s (batch %d, input %d; pretraining and fine-tuning of the last %d convolutions, full backprop). "
-                            + "%d thread(s) each; medians of %d alternating rounds. Vector width %s. %s%n%n"
+                            + "%d thread(s) each, %s; medians of %d alternating rounds. Vector width %s. %s%n%n"
                             + "**Median ratio (OpenBLAS time / ours) %.2f, lowest %.2f, weighted by calls per step %.2f** over %d shapes.%n%n",
-                    String.join(", ", o.models), o.batch, o.input, o.layers, r.threads(), o.rounds, Vec.describe(), peaks,
+                    String.join(", ", o.models), o.batch, o.input, o.layers, r.threads(), r.pinning(), o.rounds, Vec.describe(), peaks,
                     org.lance4j.app.GemmBench.median(ratios), java.util.Arrays.stream(ratios).min().orElse(Double.NaN), timeWeighted(r), ratios.length));
             md.append("| form | M | N | K | += | calls/step | ours GFLOPS | OpenBLAS GFLOPS | ratio | ours % of peak | where |\n");
             md.append("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---|\n");
@@ -326,6 +331,10 @@ final class BenchCommand {
         @Option(names = "--rounds", defaultValue = "5", description = "Alternating rounds (default ${DEFAULT-VALUE}).")
         int rounds;
 
+        @Option(names = "--cpu", description = "At one thread, the CPU both sides run on (Linux taskset; default: the first this process may use); "
+                + "-1: not pinned. Pinned, a CPU the host slows slows both sides alike.")
+        Integer cpu;
+
         @Option(names = "--steps", defaultValue = "2", description = "Steps of each side per round; medians over all timed steps (default ${DEFAULT-VALUE}).")
         int steps;
 
@@ -342,11 +351,11 @@ final class BenchCommand {
         public Integer call() throws Exception {
             ModelNames.require("--model", model);
             int t = threads == null ? org.lance4j.kernel.Workers.availableCores() : threads;
-            org.lance4j.app.StepBench.Settings s = new org.lance4j.app.StepBench.Settings(batch, t, layers, energy, calibrationBatches, warmup, rounds, steps, seed);
+            org.lance4j.app.StepBench.Settings s = new org.lance4j.app.StepBench.Settings(batch, t, layers, energy, calibrationBatches, warmup, rounds, steps, seed, cpu);
             Dataset raw = DataSpec.parse(data).loadTrain(input).reshaped(3, input, Dataset.Fit.RESIZE);
             Model m = Model.initialized(Zoo.build(model, new Zoo.Options(3, input, raw.classes(), 1f, PretrainCommand.stem(stem), 1)), seed);
             String what = model + " at " + input + " px (" + stem + " stem), batch " + batch + ", " + t + (t == 1 ? " thread" : " threads");
-            List<org.lance4j.app.StepBench.Row> rows = org.lance4j.app.StepBench.run(m, raw, raw.statistics(), s, r -> {
+            org.lance4j.app.StepBench.Result result = org.lance4j.app.StepBench.run(m, raw, raw.statistics(), s, r -> {
                 if (!json) System.err.printf(Locale.ROOT, "%-34s %-5s ours %7.1f ms  PyTorch %7.1f ms  ratio %.2f%n", r.step(), r.method(), r.ours().total(),
                         r.torch().total(), r.ratio());
             });
@@ -355,12 +364,12 @@ final class BenchCommand {
             StringBuilder md = new StringBuilder("# Training step: lance4j against PyTorch\n\n");
             md.append(String.format(Locale.ROOT, "%s; seeded random weights; PyTorch %s on the CPU builds the same network from our model spec (parameter counts checked). "
                     + "Medians of %d steps per side, %d per round in alternation, after %d warm-up steps. SGD lr %.2f, momentum %.1f, weight decay %.0e on both sides. "
-                    + "Fine-tuning: BN frozen on both sides; LANCE at ε %s from %d calibration batches. Vector width %s.%n%n",
-                    what, "1.13 (python3-torch)", rounds * steps, steps, warmup, 0.05, 0.9, 1e-4, energy, calibrationBatches, Vec.describe()));
+                    + "Fine-tuning: BN frozen on both sides; LANCE at ε %s from %d calibration batches. Vector width %s; %s.%n%n",
+                    what, "1.13 (python3-torch)", rounds * steps, steps, warmup, 0.05, 0.9, 1e-4, energy, calibrationBatches, Vec.describe(), result.pinning()));
             md.append("| step | ours | ours fwd / bwd / opt ms | ours total ms | PyTorch (bp) fwd / bwd / opt ms | PyTorch total ms | ours / PyTorch | measured peak (ours) | GMAC / step | ours GFLOPS |\n");
             md.append("|---|---|---|---:|---|---:|---:|---:|---:|---:|\n");
             List<Map<String, Object>> jr = new ArrayList<>();
-            for (org.lance4j.app.StepBench.Row r : rows) {
+            for (org.lance4j.app.StepBench.Row r : result.rows()) {
                 var o = r.ours();
                 var p = r.torch();
                 csv.append(String.format(Locale.ROOT, "\"%s\",%s,%d,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.4f,%d,%d,%.2f%n", r.step(), r.method(), t, o.forward(), o.backward(),
@@ -386,6 +395,7 @@ final class BenchCommand {
             j.put("input", input);
             j.put("batch", batch);
             j.put("threads", t);
+            j.put("pinning", result.pinning());
             j.put("vector", Vec.describe());
             j.put("rows", jr);
             Output.print(json, j, () -> md + "\nwrote " + out.resolve("results.md") + ", step.csv");

@@ -27,6 +27,7 @@ class BenchCommandsTest {
         Map<String, Object> j = JSON.std.mapFrom(r.out().strip());
         assertTrue(((Number) j.get("fma_peak_gflops")).doubleValue() > 1, "the FMA loop ran: " + j.get("fma_peak_gflops"));
         assertEquals(j.get("fma_peak_gflops"), j.get("fma_peak_all_threads_gflops"), "one thread: the same measurement");
+        assertTrue(String.valueOf(j.get("pinning")).matches("both sides on CPU \\d+ \\(taskset\\)"), "one thread: pinned: " + j.get("pinning"));
         List<?> shapes = (List<?>) j.get("shapes");
         assertFalse(shapes.isEmpty());
         for (Object o : shapes) {
@@ -50,6 +51,7 @@ class BenchCommandsTest {
         double one = ((Number) j.get("fma_peak_gflops")).doubleValue(), all = ((Number) j.get("fma_peak_all_threads_gflops")).doubleValue();
         assertTrue(one > 1 && all > 1, "both FMA loops ran: " + one + ", " + all);
         assertTrue(Files.readString(dir.resolve("results.md")).contains("of 2 threads at once"));
+        assertEquals("not pinned (2 threads)", j.get("pinning"));
     }
 
     @Test
@@ -79,6 +81,12 @@ class BenchCommandsTest {
         r = CommandsTest.run("bench", "gemm", "--threads", "0", "--out", dir.toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains("--threads"), r.err());
+        r = CommandsTest.run("bench", "gemm", "--threads", "2", "--cpu", "0", "--out", dir.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("--cpu 0 pins a one-thread run"), r.err());
+        r = CommandsTest.run("bench", "gemm", "--cpu", "4096", "--models", "smallcnn", "--out", dir.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("--cpu 4096: this process may use CPUs"), r.err());
         r = CommandsTest.run("finetune", "--threads", "0", "--model-file", dir.resolve("none.l4j").toString(), "--data", "fmnist",
                 "--method", "bp", "--layers", "1");
         assertEquals(1, r.code());
