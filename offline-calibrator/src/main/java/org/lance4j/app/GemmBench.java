@@ -55,10 +55,6 @@ public final class GemmBench {
         private final PrintWriter in;
         private final BufferedReader out;
 
-        public OpenBlas(int threads) throws IOException, InterruptedException {
-            this(threads, CpuPin.none("not pinned"));
-        }
-
         /** The server started under {@code pin}'s CPU (pinned: on the CPU our timing thread is on). */
         public OpenBlas(int threads, CpuPin pin) throws IOException, InterruptedException {
             dir = Files.createTempDirectory("lance4j-openblas");
