@@ -10,8 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Loops as in Goto and van de Geijn's layout: for each NC-column panel of B and KC-deep slice, B's
  * slice is packed into NR-wide strips (K-major, contiguous); for each MC-row block of A, A's slice is
- * packed into MR-tall strips; then an MR × NR register-blocked micro-kernel (MR = 5 rows × 2 vectors,
- * 10 accumulators) walks the strips. Edges are zero-padded in the packs and the micro-kernel always
+ * packed into MR-tall strips; then an MR × NR register-blocked micro-kernel (MR = 8 rows × 2 vectors, 16
+ * accumulators, where the ISA has 32 vector registers; 5 rows, 10 accumulators, where it has 16) walks the strips. Edges are zero-padded in the packs and the micro-kernel always
  * computes a full tile, writing back only the valid part: every element of C is computed by the same
  * sequence of operations wherever it lies, so splitting the output over threads (by column or row
  * ranges, {@link Workers}) gives bit-identical results for any thread count.
@@ -22,14 +22,38 @@ import jdk.incubator.vector.VectorSpecies;
 final class GemmBlocked {
     private static final VectorSpecies<Float> S = Vec.F;
     private static final int L = S.length();
-    /** Micro-tile rows. */
-    static final int MR = 5;
+    /** Micro-tile rows: 8 or 5 ({@link #rows}). */
+    static final int MR = rows();
     /** Micro-tile columns: two vectors. */
     static final int NR = 2 * L;
     /** Depth of a packed slice (KC·NR floats of B per strip stay in L1). */
     static final int KC = 256;
     /** Rows of A packed at once (MC·KC floats in L2); a multiple of MR. */
-    static final int MC = 100;
+    static final int MC = MR == 8 ? 96 : 100;
+
+    /**
+     * Micro-tile rows: {@code -Dlance4j.gemm.rows=5|8}, by default 8 with 512-bit vectors (AVX-512, 32 vector registers:
+     * sixteen accumulators, two vectors of B and a broadcast fit; in AVX2's 16 they spilled, see {@link #kernel}) and 5
+     * otherwise. Measured here (AVX-512, 8 against 5 rows, alternating JVMs): {@code bench gemm}'s median ratio to OpenBLAS
+     * 1.60–1.61 against 1.45–1.48 and its call-weighted ratio 1.71–1.73 against 1.46–1.54 at one thread (1.02–1.03 / 1.01–1.17
+     * against 0.97–0.99 / 0.99–1.05 at two); ResNet18's step 532–549 ms against 568–590, MobileNetV2's 310–317 against
+     * 319–334. Not at 128 bits, though NEON has 32 registers too: there JDK 17's C2 left some of the eight-row kernels'
+     * stores un-intrinsified ({@code VectorSupport.store} "failed to inline (intrinsic)", no reason under
+     * -XX:+PrintIntrinsics) and boxed their accumulators, and the allocation test failed in 3–4 runs of 8 (up to 4 MB per
+     * step); at 512 bits it passed every run.
+     */
+    static int rows() {
+        String v = System.getProperty("lance4j.gemm.rows");
+        if (v == null) return Vec.LANES >= 16 ? 8 : 5;
+        if (v.equals("8") && Vec.LANES < 16) {
+            throw new IllegalArgumentException("-Dlance4j.gemm.rows=8 needs 512-bit vectors (these are " + Vec.describe()
+                    + "): at 128 bits C2 left the eight-row kernels' stores un-intrinsified in about half the runs; use 5 or leave it out");
+        }
+        if (!v.equals("5") && !v.equals("8")) {
+            throw new IllegalArgumentException("-Dlance4j.gemm.rows=" + v + ": use 8 (512-bit vectors) or 5, or leave it out");
+        }
+        return Integer.parseInt(v);
+    }
     /** Panels at most this wide read A in place rather than packing it (too few strips to reuse a packed copy). */
     static final int IN_PLACE_MAX_N = 4 * NR;
     /** Columns of B packed at once (KC·NC floats); a multiple of NR. */
@@ -297,7 +321,7 @@ final class GemmBlocked {
                             if (mr == MR && nr == NR) {
                                 kernel(kb, all, ab + ir * kb, pb, bo, c, co, ldc, add);
                             } else {
-                                kernel(kb, all, ab + ir * kb, pb, bo, tile, 0, NR, false);
+                                kernelToTile(mr, kb, all, ab + ir * kb, pb, bo, tile);
                                 writeBack(tile, c, co, ldc, add, mr, nr);
                             }
                         }
@@ -395,9 +419,11 @@ final class GemmBlocked {
                 packB(b, bOff + p0 * brs + j0 * bcs, brs, bcs, kb, nb, pb);
                 // A in place when the panel has few B strips to reuse a packed copy for (a weight gradient's thin N),
                 // packed otherwise; a partial strip of rows is always packed (zero rows). Same values, same order:
-                // the choice never changes a result.
-                // (only a row-major A — nn, nt — is read in place: tn's A would be read across rows of K)
-                boolean packed = nb > inPlaceMaxN || acs != 1;
+                // the choice never changes a result. tn's A (stored (K, M)) too: a strip's MR rows at one p are
+                // contiguous, and the strip's K rows of A stay in cache for the next strip. Measured (in place / packed,
+                // alternating in one JVM, 8 rows): tn 2304 × 128 × 512 0.81, 320 × 128 × 1280 0.83, 128 × 32 × 128 0.54,
+                // 96 × 128 × 24 0.93; at 5 rows 0.61–0.97.
+                boolean packed = nb > inPlaceMaxN;
                 for (int i0 = 0; i0 < m; i0 += mc) {
                     int mb = Math.min(mc, m - i0);
                     int full = mb - mb % MR;
@@ -410,13 +436,14 @@ final class GemmBlocked {
                         for (int ir = 0; ir < mb; ir += MR) {
                             int mr = Math.min(MR, mb - ir);
                             int co = cOff + (i0 + ir) * ldc + j0 + jr;
-                            if (!cT && packed && mr == MR && nr == NR) {
-                                kernel(kb, pa, ir * kb, pb, bo, c, co, ldc, add);
+                            if (!cT && mr == MR && nr == NR) {   // a full tile: straight into C, whichever way A is read
+                                if (packed) kernel(kb, pa, ir * kb, pb, bo, c, co, ldc, add);
+                                else kernelInPlace(kb, a, ai + ir * ars, ars, acs, pb, bo, c, co, ldc, add);
                                 continue;
                             }
-                            if (packed) kernel(kb, pa, ir * kb, pb, bo, tile, 0, NR, false);
-                            else if (ir < full) kernelInPlace(kb, a, ai + ir * ars, ars, acs, pb, bo, tile);
-                            else kernel(kb, pa, 0, pb, bo, tile, 0, NR, false);
+                            if (packed) kernelToTile(mr, kb, pa, ir * kb, pb, bo, tile);
+                            else if (ir < full) kernelInPlace(kb, a, ai + ir * ars, ars, acs, pb, bo, tile, 0, NR, false);
+                            else kernelToTile(mr, kb, pa, 0, pb, bo, tile);
                             if (cT) writeBackTransposed(tile, c, cOff + (j0 + jr) * ldc + i0 + ir, ldc, add, mr, nr);
                             else writeBack(tile, c, co, ldc, add, mr, nr);
                         }
@@ -439,6 +466,7 @@ final class GemmBlocked {
                 for (int s = 0; s < full; s += MR, o += stripLen) {
                     int q = src + s;
                     dst[o] = a[q]; dst[o + 1] = a[q + 1]; dst[o + 2] = a[q + 2]; dst[o + 3] = a[q + 3]; dst[o + 4] = a[q + 4];
+                    if (MR == 8) { dst[o + 5] = a[q + 5]; dst[o + 6] = a[q + 6]; dst[o + 7] = a[q + 7]; }
                 }
                 if (tail > 0) {
                     for (int r = 0; r < tail; r++) dst[o + r] = a[src + full + r];
@@ -450,7 +478,14 @@ final class GemmBlocked {
         int d = dOff;
         for (int s = 0; s < mb; s += MR) {
             int rows = Math.min(MR, mb - s);
-            if (rows == MR) {   // the rows of a strip read side by side, the strip written in order
+            if (rows == MR && MR == 8) {
+                int s0 = off + s * ars, s1 = s0 + ars, s2 = s1 + ars, s3 = s2 + ars, s4 = s3 + ars, s5 = s4 + ars, s6 = s5 + ars, s7 = s6 + ars;
+                for (int p = 0, q = 0; p < kb; p++, q += acs) {
+                    int o = d + p * MR;
+                    dst[o] = a[s0 + q]; dst[o + 1] = a[s1 + q]; dst[o + 2] = a[s2 + q]; dst[o + 3] = a[s3 + q];
+                    dst[o + 4] = a[s4 + q]; dst[o + 5] = a[s5 + q]; dst[o + 6] = a[s6 + q]; dst[o + 7] = a[s7 + q];
+                }
+            } else if (rows == MR) {   // the rows of a strip read side by side, the strip written in order
                 int s0 = off + s * ars, s1 = s0 + ars, s2 = s1 + ars, s3 = s2 + ars, s4 = s3 + ars;
                 for (int p = 0, q = 0; p < kb; p++, q += acs) {
                     int o = d + p * MR;
@@ -593,10 +628,14 @@ final class GemmBlocked {
      * (two compare-and-branch pairs; counting p instead and deriving both indices removed B's checks but kept A's, 38
      * instructions, and ran no faster). In a whole step (old and new classes
      * alternating, 11 rounds, one thread) the change from four rows took ResNet18's full step to 0.95 of the time,
-     * MobileNetV2's to 0.98 (fine-tuning 1.03, within its 0.85–1.19 spread). The AArch64 target has 32 vector
-     * registers; more rows there are untried.
+     * MobileNetV2's to 0.98 (fine-tuning 1.03, within its 0.85–1.19 spread). That was for AVX2's 16 registers; with 32
+     * (AVX-512, AArch64) eight rows fit ({@link #kernel8}, {@link #rows}).
      */
     static void kernel(int kb, float[] pa, int ao, float[] pb, int bo, float[] c, int co, int ldc, boolean add) {
+        if (MR == 8) {
+            kernel8(kb, pa, ao, pb, bo, c, co, ldc, add);
+            return;
+        }
         FloatVector x00 = FloatVector.zero(S), x01 = x00, x10 = x00, x11 = x00, x20 = x00, x21 = x00, x30 = x00, x31 = x00,
                 x40 = x00, x41 = x00;
         final int end = ao + kb * MR;
@@ -615,22 +654,34 @@ final class GemmBlocked {
             x40 = v.fma(b0, x40); x41 = v.fma(b1, x41);
         }
         int c1 = co + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc;
+        // two straight runs of stores rather than one after a merge of the two cases: C2 (JDK 17) sometimes failed to
+        // intrinsify a store of a vector merged from both (VectorSupport.store "failed to inline (intrinsic)"), and the
+        // kernel then boxed every vector (4 MB per step at 128 bits in 2 of 3 runs of the allocation test)
         if (add) {
-            x00 = x00.add(FloatVector.fromArray(S, c, co)); x01 = x01.add(FloatVector.fromArray(S, c, co + L));
-            x10 = x10.add(FloatVector.fromArray(S, c, c1)); x11 = x11.add(FloatVector.fromArray(S, c, c1 + L));
-            x20 = x20.add(FloatVector.fromArray(S, c, c2)); x21 = x21.add(FloatVector.fromArray(S, c, c2 + L));
-            x30 = x30.add(FloatVector.fromArray(S, c, c3)); x31 = x31.add(FloatVector.fromArray(S, c, c3 + L));
-            x40 = x40.add(FloatVector.fromArray(S, c, c4)); x41 = x41.add(FloatVector.fromArray(S, c, c4 + L));
+            x00.add(FloatVector.fromArray(S, c, co)).intoArray(c, co); x01.add(FloatVector.fromArray(S, c, co + L)).intoArray(c, co + L);
+            x10.add(FloatVector.fromArray(S, c, c1)).intoArray(c, c1); x11.add(FloatVector.fromArray(S, c, c1 + L)).intoArray(c, c1 + L);
+            x20.add(FloatVector.fromArray(S, c, c2)).intoArray(c, c2); x21.add(FloatVector.fromArray(S, c, c2 + L)).intoArray(c, c2 + L);
+            x30.add(FloatVector.fromArray(S, c, c3)).intoArray(c, c3); x31.add(FloatVector.fromArray(S, c, c3 + L)).intoArray(c, c3 + L);
+            x40.add(FloatVector.fromArray(S, c, c4)).intoArray(c, c4); x41.add(FloatVector.fromArray(S, c, c4 + L)).intoArray(c, c4 + L);
+        } else {
+            x00.intoArray(c, co); x01.intoArray(c, co + L);
+            x10.intoArray(c, c1); x11.intoArray(c, c1 + L);
+            x20.intoArray(c, c2); x21.intoArray(c, c2 + L);
+            x30.intoArray(c, c3); x31.intoArray(c, c3 + L);
+            x40.intoArray(c, c4); x41.intoArray(c, c4 + L);
         }
-        x00.intoArray(c, co); x01.intoArray(c, co + L);
-        x10.intoArray(c, c1); x11.intoArray(c, c1 + L);
-        x20.intoArray(c, c2); x21.intoArray(c, c2 + L);
-        x30.intoArray(c, c3); x31.intoArray(c, c3 + L);
-        x40.intoArray(c, c4); x41.intoArray(c, c4 + L);
     }
 
-    /** {@link #kernel} into the tile, reading a full strip of A in place through its strides (A(r, p) at ao + r·ars + p·acs). */
-    static void kernelInPlace(int kb, float[] a, int ao, int ars, int acs, float[] pb, int bo, float[] tile) {
+    /**
+     * {@link #kernel} reading a full strip of A in place through its strides (A(r, p) at ao + r·ars + p·acs), into C or
+     * the tile as {@link #kernel}. Full tiles used to go through the tile too: straight into C took nn 96 × 128 × 24 to
+     * 0.84 of the time, 64 × 128 × 64 to 0.93.
+     */
+    static void kernelInPlace(int kb, float[] a, int ao, int ars, int acs, float[] pb, int bo, float[] c, int co, int ldc, boolean add) {
+        if (MR == 8) {
+            kernelInPlace8(kb, a, ao, ars, acs, pb, bo, c, co, ldc, add);
+            return;
+        }
         FloatVector x00 = FloatVector.zero(S), x01 = x00, x10 = x00, x11 = x00, x20 = x00, x21 = x00, x30 = x00, x31 = x00,
                 x40 = x00, x41 = x00;
         final int r0 = ao, r1 = ao + ars, r2 = r1 + ars, r3 = r2 + ars, r4 = r3 + ars;
@@ -648,11 +699,149 @@ final class GemmBlocked {
             v = FloatVector.broadcast(S, a[r4 + q]);
             x40 = v.fma(b0, x40); x41 = v.fma(b1, x41);
         }
+        int c1 = co + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc;
+        // (two straight runs of stores: see kernel)
+        if (add) {
+            x00.add(FloatVector.fromArray(S, c, co)).intoArray(c, co); x01.add(FloatVector.fromArray(S, c, co + L)).intoArray(c, co + L);
+            x10.add(FloatVector.fromArray(S, c, c1)).intoArray(c, c1); x11.add(FloatVector.fromArray(S, c, c1 + L)).intoArray(c, c1 + L);
+            x20.add(FloatVector.fromArray(S, c, c2)).intoArray(c, c2); x21.add(FloatVector.fromArray(S, c, c2 + L)).intoArray(c, c2 + L);
+            x30.add(FloatVector.fromArray(S, c, c3)).intoArray(c, c3); x31.add(FloatVector.fromArray(S, c, c3 + L)).intoArray(c, c3 + L);
+            x40.add(FloatVector.fromArray(S, c, c4)).intoArray(c, c4); x41.add(FloatVector.fromArray(S, c, c4 + L)).intoArray(c, c4 + L);
+        } else {
+            x00.intoArray(c, co); x01.intoArray(c, co + L);
+            x10.intoArray(c, c1); x11.intoArray(c, c1 + L);
+            x20.intoArray(c, c2); x21.intoArray(c, c2 + L);
+            x30.intoArray(c, c3); x31.intoArray(c, c3 + L);
+            x40.intoArray(c, c4); x41.intoArray(c, c4 + L);
+        }
+    }
+
+    /**
+     * {@link #kernel} into the tile for a strip with {@code mr} valid rows: with eight-row strips, one of at most four
+     * valid rows runs only its first four ({@link #kernel4}) rather than eight (a head's ten classes: 8 + 2 rows, 16
+     * computed for 10). Every element is the same chain either way: the same bits.
+     */
+    private static void kernelToTile(int mr, int kb, float[] pa, int ao, float[] pb, int bo, float[] tile) {
+        if (MR == 8 && mr <= 4) kernel4(kb, pa, ao, pb, bo, tile);
+        else kernel(kb, pa, ao, pb, bo, tile, 0, NR, false);
+    }
+
+    /** The first four rows of an eight-row packed strip into the tile's first four rows (eight accumulators). */
+    static void kernel4(int kb, float[] pa, int ao, float[] pb, int bo, float[] tile) {
+        FloatVector x00 = FloatVector.zero(S), x01 = x00, x10 = x00, x11 = x00, x20 = x00, x21 = x00, x30 = x00, x31 = x00;
+        final int end = ao + kb * 8;
+        for (int ap = ao, bp = bo; ap < end; ap += 8, bp += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bp);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bp + L);
+            FloatVector v = FloatVector.broadcast(S, pa[ap]);
+            x00 = v.fma(b0, x00); x01 = v.fma(b1, x01);
+            v = FloatVector.broadcast(S, pa[ap + 1]);
+            x10 = v.fma(b0, x10); x11 = v.fma(b1, x11);
+            v = FloatVector.broadcast(S, pa[ap + 2]);
+            x20 = v.fma(b0, x20); x21 = v.fma(b1, x21);
+            v = FloatVector.broadcast(S, pa[ap + 3]);
+            x30 = v.fma(b0, x30); x31 = v.fma(b1, x31);
+        }
         x00.intoArray(tile, 0); x01.intoArray(tile, L);
         x10.intoArray(tile, NR); x11.intoArray(tile, NR + L);
         x20.intoArray(tile, 2 * NR); x21.intoArray(tile, 2 * NR + L);
         x30.intoArray(tile, 3 * NR); x31.intoArray(tile, 3 * NR + L);
-        x40.intoArray(tile, 4 * NR); x41.intoArray(tile, 4 * NR + L);
+    }
+
+    /** {@link #kernel} on eight rows: sixteen accumulators, for 32 vector registers (AVX-512, AArch64; {@link #rows}). */
+    static void kernel8(int kb, float[] pa, int ao, float[] pb, int bo, float[] c, int co, int ldc, boolean add) {
+        FloatVector x00 = FloatVector.zero(S), x01 = x00, x10 = x00, x11 = x00, x20 = x00, x21 = x00, x30 = x00, x31 = x00,
+                x40 = x00, x41 = x00, x50 = x00, x51 = x00, x60 = x00, x61 = x00, x70 = x00, x71 = x00;
+        final int end = ao + kb * 8;
+        for (int ap = ao, bp = bo; ap < end; ap += 8, bp += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bp);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bp + L);
+            FloatVector v = FloatVector.broadcast(S, pa[ap]);
+            x00 = v.fma(b0, x00); x01 = v.fma(b1, x01);
+            v = FloatVector.broadcast(S, pa[ap + 1]);
+            x10 = v.fma(b0, x10); x11 = v.fma(b1, x11);
+            v = FloatVector.broadcast(S, pa[ap + 2]);
+            x20 = v.fma(b0, x20); x21 = v.fma(b1, x21);
+            v = FloatVector.broadcast(S, pa[ap + 3]);
+            x30 = v.fma(b0, x30); x31 = v.fma(b1, x31);
+            v = FloatVector.broadcast(S, pa[ap + 4]);
+            x40 = v.fma(b0, x40); x41 = v.fma(b1, x41);
+            v = FloatVector.broadcast(S, pa[ap + 5]);
+            x50 = v.fma(b0, x50); x51 = v.fma(b1, x51);
+            v = FloatVector.broadcast(S, pa[ap + 6]);
+            x60 = v.fma(b0, x60); x61 = v.fma(b1, x61);
+            v = FloatVector.broadcast(S, pa[ap + 7]);
+            x70 = v.fma(b0, x70); x71 = v.fma(b1, x71);
+        }
+        int c1 = co + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc, c6 = c5 + ldc, c7 = c6 + ldc;
+        // (two straight runs of stores: see kernel)
+        if (add) {
+            x00.add(FloatVector.fromArray(S, c, co)).intoArray(c, co); x01.add(FloatVector.fromArray(S, c, co + L)).intoArray(c, co + L);
+            x10.add(FloatVector.fromArray(S, c, c1)).intoArray(c, c1); x11.add(FloatVector.fromArray(S, c, c1 + L)).intoArray(c, c1 + L);
+            x20.add(FloatVector.fromArray(S, c, c2)).intoArray(c, c2); x21.add(FloatVector.fromArray(S, c, c2 + L)).intoArray(c, c2 + L);
+            x30.add(FloatVector.fromArray(S, c, c3)).intoArray(c, c3); x31.add(FloatVector.fromArray(S, c, c3 + L)).intoArray(c, c3 + L);
+            x40.add(FloatVector.fromArray(S, c, c4)).intoArray(c, c4); x41.add(FloatVector.fromArray(S, c, c4 + L)).intoArray(c, c4 + L);
+            x50.add(FloatVector.fromArray(S, c, c5)).intoArray(c, c5); x51.add(FloatVector.fromArray(S, c, c5 + L)).intoArray(c, c5 + L);
+            x60.add(FloatVector.fromArray(S, c, c6)).intoArray(c, c6); x61.add(FloatVector.fromArray(S, c, c6 + L)).intoArray(c, c6 + L);
+            x70.add(FloatVector.fromArray(S, c, c7)).intoArray(c, c7); x71.add(FloatVector.fromArray(S, c, c7 + L)).intoArray(c, c7 + L);
+        } else {
+            x00.intoArray(c, co); x01.intoArray(c, co + L);
+            x10.intoArray(c, c1); x11.intoArray(c, c1 + L);
+            x20.intoArray(c, c2); x21.intoArray(c, c2 + L);
+            x30.intoArray(c, c3); x31.intoArray(c, c3 + L);
+            x40.intoArray(c, c4); x41.intoArray(c, c4 + L);
+            x50.intoArray(c, c5); x51.intoArray(c, c5 + L);
+            x60.intoArray(c, c6); x61.intoArray(c, c6 + L);
+            x70.intoArray(c, c7); x71.intoArray(c, c7 + L);
+        }
+    }
+
+    /** {@link #kernelInPlace} on eight rows. */
+    static void kernelInPlace8(int kb, float[] a, int ao, int ars, int acs, float[] pb, int bo, float[] c, int co, int ldc, boolean add) {
+        FloatVector x00 = FloatVector.zero(S), x01 = x00, x10 = x00, x11 = x00, x20 = x00, x21 = x00, x30 = x00, x31 = x00,
+                x40 = x00, x41 = x00, x50 = x00, x51 = x00, x60 = x00, x61 = x00, x70 = x00, x71 = x00;
+        final int r0 = ao, r1 = ao + ars, r2 = r1 + ars, r3 = r2 + ars, r4 = r3 + ars, r5 = r4 + ars, r6 = r5 + ars, r7 = r6 + ars;
+        for (int p = 0, q = 0; p < kb; p++, q += acs, bo += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bo);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bo + L);
+            FloatVector v = FloatVector.broadcast(S, a[r0 + q]);
+            x00 = v.fma(b0, x00); x01 = v.fma(b1, x01);
+            v = FloatVector.broadcast(S, a[r1 + q]);
+            x10 = v.fma(b0, x10); x11 = v.fma(b1, x11);
+            v = FloatVector.broadcast(S, a[r2 + q]);
+            x20 = v.fma(b0, x20); x21 = v.fma(b1, x21);
+            v = FloatVector.broadcast(S, a[r3 + q]);
+            x30 = v.fma(b0, x30); x31 = v.fma(b1, x31);
+            v = FloatVector.broadcast(S, a[r4 + q]);
+            x40 = v.fma(b0, x40); x41 = v.fma(b1, x41);
+            v = FloatVector.broadcast(S, a[r5 + q]);
+            x50 = v.fma(b0, x50); x51 = v.fma(b1, x51);
+            v = FloatVector.broadcast(S, a[r6 + q]);
+            x60 = v.fma(b0, x60); x61 = v.fma(b1, x61);
+            v = FloatVector.broadcast(S, a[r7 + q]);
+            x70 = v.fma(b0, x70); x71 = v.fma(b1, x71);
+        }
+        int c1 = co + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc, c6 = c5 + ldc, c7 = c6 + ldc;
+        // (two straight runs of stores: see kernel)
+        if (add) {
+            x00.add(FloatVector.fromArray(S, c, co)).intoArray(c, co); x01.add(FloatVector.fromArray(S, c, co + L)).intoArray(c, co + L);
+            x10.add(FloatVector.fromArray(S, c, c1)).intoArray(c, c1); x11.add(FloatVector.fromArray(S, c, c1 + L)).intoArray(c, c1 + L);
+            x20.add(FloatVector.fromArray(S, c, c2)).intoArray(c, c2); x21.add(FloatVector.fromArray(S, c, c2 + L)).intoArray(c, c2 + L);
+            x30.add(FloatVector.fromArray(S, c, c3)).intoArray(c, c3); x31.add(FloatVector.fromArray(S, c, c3 + L)).intoArray(c, c3 + L);
+            x40.add(FloatVector.fromArray(S, c, c4)).intoArray(c, c4); x41.add(FloatVector.fromArray(S, c, c4 + L)).intoArray(c, c4 + L);
+            x50.add(FloatVector.fromArray(S, c, c5)).intoArray(c, c5); x51.add(FloatVector.fromArray(S, c, c5 + L)).intoArray(c, c5 + L);
+            x60.add(FloatVector.fromArray(S, c, c6)).intoArray(c, c6); x61.add(FloatVector.fromArray(S, c, c6 + L)).intoArray(c, c6 + L);
+            x70.add(FloatVector.fromArray(S, c, c7)).intoArray(c, c7); x71.add(FloatVector.fromArray(S, c, c7 + L)).intoArray(c, c7 + L);
+        } else {
+            x00.intoArray(c, co); x01.intoArray(c, co + L);
+            x10.intoArray(c, c1); x11.intoArray(c, c1 + L);
+            x20.intoArray(c, c2); x21.intoArray(c, c2 + L);
+            x30.intoArray(c, c3); x31.intoArray(c, c3 + L);
+            x40.intoArray(c, c4); x41.intoArray(c, c4 + L);
+            x50.intoArray(c, c5); x51.intoArray(c, c5 + L);
+            x60.intoArray(c, c6); x61.intoArray(c, c6 + L);
+            x70.intoArray(c, c7); x71.intoArray(c, c7 + L);
+        }
     }
 
     /** The tile's valid (mr, nr) part transposed into C: tile (r, j) to c[co + j·ldc + r] (or added to it). */

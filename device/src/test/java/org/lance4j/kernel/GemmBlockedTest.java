@@ -286,6 +286,36 @@ class GemmBlockedTest {
         assertTrue(tested >= 2, "row counts transposed at this width: " + tested);
     }
 
+    /** The micro-tile's rows: 8 at 512 bits, else 5, or as -Dlance4j.gemm.rows says; a bad value names the flag. */
+    @Test
+    void microTileRowsFollowTheRegistersOrTheFlag() {
+        String was = System.getProperty("lance4j.gemm.rows");
+        try {
+            if (was == null) {
+                assertEquals(Vec.LANES >= 16 ? 8 : 5, GemmBlocked.MR);
+            } else {
+                assertEquals(Integer.parseInt(was), GemmBlocked.MR);
+            }
+            assertEquals(GemmBlocked.MR, GemmBlocked.rows());
+            assertEquals(0, GemmBlocked.MC % GemmBlocked.MR, "MC a multiple of MR");
+            System.setProperty("lance4j.gemm.rows", "5");
+            assertEquals(5, GemmBlocked.rows());
+            System.setProperty("lance4j.gemm.rows", "6");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, GemmBlocked::rows);
+            assertTrue(e.getMessage().startsWith("-Dlance4j.gemm.rows=6: use 8"), e.getMessage());
+            System.setProperty("lance4j.gemm.rows", "8");
+            if (Vec.LANES >= 16) {
+                assertEquals(8, GemmBlocked.rows());
+            } else {
+                e = assertThrows(IllegalArgumentException.class, GemmBlocked::rows);
+                assertTrue(e.getMessage().startsWith("-Dlance4j.gemm.rows=8 needs 512-bit vectors"), e.getMessage());
+            }
+        } finally {
+            if (was == null) System.clearProperty("lance4j.gemm.rows");
+            else System.setProperty("lance4j.gemm.rows", was);
+        }
+    }
+
     @Test
     void packedAndInPlaceGiveIdenticalBits() {
         Rnd r = new Rnd(13);
