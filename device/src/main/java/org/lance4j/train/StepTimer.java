@@ -50,4 +50,9 @@ public final class StepTimer {
     public void reset() {
         count = 0;
     }
+
+    /** Forgets the most recent step (one run only to settle, not to be timed); none recorded: nothing. */
+    public void discardLast() {
+        if (count > 0) count--;
+    }
 }

@@ -196,7 +196,13 @@ public final class StepBench {
         }
     }
 
-    /** Our graphs and PyTorch in alternation: per round, k steps of each of ours, then k of PyTorch's; medians. */
+    /**
+     * Our graphs and PyTorch in alternation: per round, k steps of each of ours, then k of PyTorch's; medians. Each side's
+     * turn starts with one untimed step: the first step after the other side's turn pays for waking its parked threads and
+     * refilling its caches, which back-to-back training steps never do. With two steps per round and no such step, half our
+     * two-thread ResNet18 samples were those (median 386–437 ms against 306 ms with four steps per round, PyTorch's 357–367
+     * against 346).
+     */
     private static List<Row> compare(String step, List<String> methods, List<Graph> graphs, Torch torch, BatchLoader loader, Settings s)
             throws IOException {
         int k = s.stepsPerRound();
@@ -207,16 +213,17 @@ public final class StepBench {
             int steps = round < 0 ? s.warmup() : k;
             for (Trainer t : ts) {
                 if (round == 0) t.timer().reset();
-                for (int i = 0; i < steps; i++) {
+                for (int i = round < 0 ? 0 : -1; i < steps; i++) {   // i = -1: the untimed first step of a timed turn
                     if (!loader.hasNext()) loader.startEpoch();
                     loader.next();
                     t.step(loader.images(), 0, loader.batchShape(), loader.labels(), 0);
+                    if (i < 0) t.timer().discardLast();
                 }
             }
             if (steps == 0) continue;
             settle(s.threads());
-            double[][] r = torch.run(steps);
-            if (round >= 0) theirs.addAll(Arrays.asList(r));
+            double[][] r = torch.run(round < 0 ? steps : steps + 1);
+            if (round >= 0) theirs.addAll(Arrays.asList(r).subList(1, r.length));
             settle(s.threads());
         }
         Times torchTimes = medians(theirs);

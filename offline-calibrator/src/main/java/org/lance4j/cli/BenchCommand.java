@@ -335,7 +335,7 @@ final class BenchCommand {
                 + "-1: not pinned. Pinned, a CPU the host slows slows both sides alike.")
         Integer cpu;
 
-        @Option(names = "--steps", defaultValue = "2", description = "Steps of each side per round; medians over all timed steps (default ${DEFAULT-VALUE}).")
+        @Option(names = "--steps", defaultValue = "2", description = "Timed steps of each side per round, after one untimed step; medians over all timed steps (default ${DEFAULT-VALUE}).")
         int steps;
 
         @Option(names = "--out", defaultValue = "results/bench-step", description = "Directory for step.csv and results.md (default ${DEFAULT-VALUE}).")
@@ -363,7 +363,7 @@ final class BenchCommand {
                     + "torch_forward_ms,torch_backward_ms,torch_optimizer_ms,torch_total_ms,ratio,peak_backward_bytes,macs_per_step,ours_gflops\n");
             StringBuilder md = new StringBuilder("# Training step: lance4j against PyTorch\n\n");
             md.append(String.format(Locale.ROOT, "%s; seeded random weights; PyTorch %s on the CPU builds the same network from our model spec (parameter counts checked). "
-                    + "Medians of %d steps per side, %d per round in alternation, after %d warm-up steps. SGD lr %.2f, momentum %.1f, weight decay %.0e on both sides. "
+                    + "Medians of %d steps per side, %d per round in alternation, each turn after one untimed step, after %d warm-up steps. SGD lr %.2f, momentum %.1f, weight decay %.0e on both sides. "
                     + "Fine-tuning: BN frozen on both sides; LANCE at ε %s from %d calibration batches. Vector width %s; %s.%n%n",
                     what, "1.13 (python3-torch)", rounds * steps, steps, warmup, 0.05, 0.9, 1e-4, energy, calibrationBatches, Vec.describe(), result.pinning()));
             md.append("| step | ours | ours fwd / bwd / opt ms | ours total ms | PyTorch (bp) fwd / bwd / opt ms | PyTorch total ms | ours / PyTorch | measured peak (ours) | GMAC / step | ours GFLOPS |\n");
