@@ -11,7 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Loops as in Goto and van de Geijn's layout: for each NC-column panel of B and KC-deep slice, B's
  * slice is packed into NR-wide strips (K-major, contiguous); for each MC-row block of A, A's slice is
  * packed into MR-tall strips; then an MR × NR register-blocked micro-kernel (MR = 8 rows × 2 vectors, 16
- * accumulators, where the ISA has 32 vector registers; 5 rows, 10 accumulators, where it has 16) walks the strips. Edges are zero-padded in the packs and the micro-kernel always
+ * accumulators, at 512 bits; 5 rows, 10 accumulators, otherwise: {@link #rows}) walks the strips. Edges are
+ * zero-padded in the packs and the micro-kernel always
  * computes a full tile, writing back only the valid part: every element of C is computed by the same
  * sequence of operations wherever it lies, so splitting the output over threads (by column or row
  * ranges, {@link Workers}) gives bit-identical results for any thread count.
@@ -628,8 +629,8 @@ final class GemmBlocked {
      * (two compare-and-branch pairs; counting p instead and deriving both indices removed B's checks but kept A's, 38
      * instructions, and ran no faster). In a whole step (old and new classes
      * alternating, 11 rounds, one thread) the change from four rows took ResNet18's full step to 0.95 of the time,
-     * MobileNetV2's to 0.98 (fine-tuning 1.03, within its 0.85–1.19 spread). That was for AVX2's 16 registers; with 32
-     * (AVX-512, AArch64) eight rows fit ({@link #kernel8}, {@link #rows}).
+     * MobileNetV2's to 0.98 (fine-tuning 1.03, within its 0.85–1.19 spread). That was for AVX2's 16 registers; with
+     * AVX-512's 32 eight rows fit at 512 bits ({@link #kernel8}, {@link #rows}).
      */
     static void kernel(int kb, float[] pa, int ao, float[] pb, int bo, float[] c, int co, int ldc, boolean add) {
         if (MR == 8) {
@@ -654,22 +655,18 @@ final class GemmBlocked {
             x40 = v.fma(b0, x40); x41 = v.fma(b1, x41);
         }
         int c1 = co + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc;
-        // two straight runs of stores rather than one after a merge of the two cases: C2 (JDK 17) sometimes failed to
-        // intrinsify a store of a vector merged from both (VectorSupport.store "failed to inline (intrinsic)"), and the
-        // kernel then boxed every vector (4 MB per step at 128 bits in 2 of 3 runs of the allocation test)
         if (add) {
-            x00.add(FloatVector.fromArray(S, c, co)).intoArray(c, co); x01.add(FloatVector.fromArray(S, c, co + L)).intoArray(c, co + L);
-            x10.add(FloatVector.fromArray(S, c, c1)).intoArray(c, c1); x11.add(FloatVector.fromArray(S, c, c1 + L)).intoArray(c, c1 + L);
-            x20.add(FloatVector.fromArray(S, c, c2)).intoArray(c, c2); x21.add(FloatVector.fromArray(S, c, c2 + L)).intoArray(c, c2 + L);
-            x30.add(FloatVector.fromArray(S, c, c3)).intoArray(c, c3); x31.add(FloatVector.fromArray(S, c, c3 + L)).intoArray(c, c3 + L);
-            x40.add(FloatVector.fromArray(S, c, c4)).intoArray(c, c4); x41.add(FloatVector.fromArray(S, c, c4 + L)).intoArray(c, c4 + L);
-        } else {
-            x00.intoArray(c, co); x01.intoArray(c, co + L);
-            x10.intoArray(c, c1); x11.intoArray(c, c1 + L);
-            x20.intoArray(c, c2); x21.intoArray(c, c2 + L);
-            x30.intoArray(c, c3); x31.intoArray(c, c3 + L);
-            x40.intoArray(c, c4); x41.intoArray(c, c4 + L);
+            x00 = x00.add(FloatVector.fromArray(S, c, co)); x01 = x01.add(FloatVector.fromArray(S, c, co + L));
+            x10 = x10.add(FloatVector.fromArray(S, c, c1)); x11 = x11.add(FloatVector.fromArray(S, c, c1 + L));
+            x20 = x20.add(FloatVector.fromArray(S, c, c2)); x21 = x21.add(FloatVector.fromArray(S, c, c2 + L));
+            x30 = x30.add(FloatVector.fromArray(S, c, c3)); x31 = x31.add(FloatVector.fromArray(S, c, c3 + L));
+            x40 = x40.add(FloatVector.fromArray(S, c, c4)); x41 = x41.add(FloatVector.fromArray(S, c, c4 + L));
         }
+        x00.intoArray(c, co); x01.intoArray(c, co + L);
+        x10.intoArray(c, c1); x11.intoArray(c, c1 + L);
+        x20.intoArray(c, c2); x21.intoArray(c, c2 + L);
+        x30.intoArray(c, c3); x31.intoArray(c, c3 + L);
+        x40.intoArray(c, c4); x41.intoArray(c, c4 + L);
     }
 
     /**
@@ -700,20 +697,18 @@ final class GemmBlocked {
             x40 = v.fma(b0, x40); x41 = v.fma(b1, x41);
         }
         int c1 = co + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc;
-        // (two straight runs of stores: see kernel)
         if (add) {
-            x00.add(FloatVector.fromArray(S, c, co)).intoArray(c, co); x01.add(FloatVector.fromArray(S, c, co + L)).intoArray(c, co + L);
-            x10.add(FloatVector.fromArray(S, c, c1)).intoArray(c, c1); x11.add(FloatVector.fromArray(S, c, c1 + L)).intoArray(c, c1 + L);
-            x20.add(FloatVector.fromArray(S, c, c2)).intoArray(c, c2); x21.add(FloatVector.fromArray(S, c, c2 + L)).intoArray(c, c2 + L);
-            x30.add(FloatVector.fromArray(S, c, c3)).intoArray(c, c3); x31.add(FloatVector.fromArray(S, c, c3 + L)).intoArray(c, c3 + L);
-            x40.add(FloatVector.fromArray(S, c, c4)).intoArray(c, c4); x41.add(FloatVector.fromArray(S, c, c4 + L)).intoArray(c, c4 + L);
-        } else {
-            x00.intoArray(c, co); x01.intoArray(c, co + L);
-            x10.intoArray(c, c1); x11.intoArray(c, c1 + L);
-            x20.intoArray(c, c2); x21.intoArray(c, c2 + L);
-            x30.intoArray(c, c3); x31.intoArray(c, c3 + L);
-            x40.intoArray(c, c4); x41.intoArray(c, c4 + L);
+            x00 = x00.add(FloatVector.fromArray(S, c, co)); x01 = x01.add(FloatVector.fromArray(S, c, co + L));
+            x10 = x10.add(FloatVector.fromArray(S, c, c1)); x11 = x11.add(FloatVector.fromArray(S, c, c1 + L));
+            x20 = x20.add(FloatVector.fromArray(S, c, c2)); x21 = x21.add(FloatVector.fromArray(S, c, c2 + L));
+            x30 = x30.add(FloatVector.fromArray(S, c, c3)); x31 = x31.add(FloatVector.fromArray(S, c, c3 + L));
+            x40 = x40.add(FloatVector.fromArray(S, c, c4)); x41 = x41.add(FloatVector.fromArray(S, c, c4 + L));
         }
+        x00.intoArray(c, co); x01.intoArray(c, co + L);
+        x10.intoArray(c, c1); x11.intoArray(c, c1 + L);
+        x20.intoArray(c, c2); x21.intoArray(c, c2 + L);
+        x30.intoArray(c, c3); x31.intoArray(c, c3 + L);
+        x40.intoArray(c, c4); x41.intoArray(c, c4 + L);
     }
 
     /**
@@ -774,26 +769,24 @@ final class GemmBlocked {
             x70 = v.fma(b0, x70); x71 = v.fma(b1, x71);
         }
         int c1 = co + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc, c6 = c5 + ldc, c7 = c6 + ldc;
-        // (two straight runs of stores: see kernel)
         if (add) {
-            x00.add(FloatVector.fromArray(S, c, co)).intoArray(c, co); x01.add(FloatVector.fromArray(S, c, co + L)).intoArray(c, co + L);
-            x10.add(FloatVector.fromArray(S, c, c1)).intoArray(c, c1); x11.add(FloatVector.fromArray(S, c, c1 + L)).intoArray(c, c1 + L);
-            x20.add(FloatVector.fromArray(S, c, c2)).intoArray(c, c2); x21.add(FloatVector.fromArray(S, c, c2 + L)).intoArray(c, c2 + L);
-            x30.add(FloatVector.fromArray(S, c, c3)).intoArray(c, c3); x31.add(FloatVector.fromArray(S, c, c3 + L)).intoArray(c, c3 + L);
-            x40.add(FloatVector.fromArray(S, c, c4)).intoArray(c, c4); x41.add(FloatVector.fromArray(S, c, c4 + L)).intoArray(c, c4 + L);
-            x50.add(FloatVector.fromArray(S, c, c5)).intoArray(c, c5); x51.add(FloatVector.fromArray(S, c, c5 + L)).intoArray(c, c5 + L);
-            x60.add(FloatVector.fromArray(S, c, c6)).intoArray(c, c6); x61.add(FloatVector.fromArray(S, c, c6 + L)).intoArray(c, c6 + L);
-            x70.add(FloatVector.fromArray(S, c, c7)).intoArray(c, c7); x71.add(FloatVector.fromArray(S, c, c7 + L)).intoArray(c, c7 + L);
-        } else {
-            x00.intoArray(c, co); x01.intoArray(c, co + L);
-            x10.intoArray(c, c1); x11.intoArray(c, c1 + L);
-            x20.intoArray(c, c2); x21.intoArray(c, c2 + L);
-            x30.intoArray(c, c3); x31.intoArray(c, c3 + L);
-            x40.intoArray(c, c4); x41.intoArray(c, c4 + L);
-            x50.intoArray(c, c5); x51.intoArray(c, c5 + L);
-            x60.intoArray(c, c6); x61.intoArray(c, c6 + L);
-            x70.intoArray(c, c7); x71.intoArray(c, c7 + L);
+            x00 = x00.add(FloatVector.fromArray(S, c, co)); x01 = x01.add(FloatVector.fromArray(S, c, co + L));
+            x10 = x10.add(FloatVector.fromArray(S, c, c1)); x11 = x11.add(FloatVector.fromArray(S, c, c1 + L));
+            x20 = x20.add(FloatVector.fromArray(S, c, c2)); x21 = x21.add(FloatVector.fromArray(S, c, c2 + L));
+            x30 = x30.add(FloatVector.fromArray(S, c, c3)); x31 = x31.add(FloatVector.fromArray(S, c, c3 + L));
+            x40 = x40.add(FloatVector.fromArray(S, c, c4)); x41 = x41.add(FloatVector.fromArray(S, c, c4 + L));
+            x50 = x50.add(FloatVector.fromArray(S, c, c5)); x51 = x51.add(FloatVector.fromArray(S, c, c5 + L));
+            x60 = x60.add(FloatVector.fromArray(S, c, c6)); x61 = x61.add(FloatVector.fromArray(S, c, c6 + L));
+            x70 = x70.add(FloatVector.fromArray(S, c, c7)); x71 = x71.add(FloatVector.fromArray(S, c, c7 + L));
         }
+        x00.intoArray(c, co); x01.intoArray(c, co + L);
+        x10.intoArray(c, c1); x11.intoArray(c, c1 + L);
+        x20.intoArray(c, c2); x21.intoArray(c, c2 + L);
+        x30.intoArray(c, c3); x31.intoArray(c, c3 + L);
+        x40.intoArray(c, c4); x41.intoArray(c, c4 + L);
+        x50.intoArray(c, c5); x51.intoArray(c, c5 + L);
+        x60.intoArray(c, c6); x61.intoArray(c, c6 + L);
+        x70.intoArray(c, c7); x71.intoArray(c, c7 + L);
     }
 
     /** {@link #kernelInPlace} on eight rows. */
@@ -822,26 +815,24 @@ final class GemmBlocked {
             x70 = v.fma(b0, x70); x71 = v.fma(b1, x71);
         }
         int c1 = co + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc, c6 = c5 + ldc, c7 = c6 + ldc;
-        // (two straight runs of stores: see kernel)
         if (add) {
-            x00.add(FloatVector.fromArray(S, c, co)).intoArray(c, co); x01.add(FloatVector.fromArray(S, c, co + L)).intoArray(c, co + L);
-            x10.add(FloatVector.fromArray(S, c, c1)).intoArray(c, c1); x11.add(FloatVector.fromArray(S, c, c1 + L)).intoArray(c, c1 + L);
-            x20.add(FloatVector.fromArray(S, c, c2)).intoArray(c, c2); x21.add(FloatVector.fromArray(S, c, c2 + L)).intoArray(c, c2 + L);
-            x30.add(FloatVector.fromArray(S, c, c3)).intoArray(c, c3); x31.add(FloatVector.fromArray(S, c, c3 + L)).intoArray(c, c3 + L);
-            x40.add(FloatVector.fromArray(S, c, c4)).intoArray(c, c4); x41.add(FloatVector.fromArray(S, c, c4 + L)).intoArray(c, c4 + L);
-            x50.add(FloatVector.fromArray(S, c, c5)).intoArray(c, c5); x51.add(FloatVector.fromArray(S, c, c5 + L)).intoArray(c, c5 + L);
-            x60.add(FloatVector.fromArray(S, c, c6)).intoArray(c, c6); x61.add(FloatVector.fromArray(S, c, c6 + L)).intoArray(c, c6 + L);
-            x70.add(FloatVector.fromArray(S, c, c7)).intoArray(c, c7); x71.add(FloatVector.fromArray(S, c, c7 + L)).intoArray(c, c7 + L);
-        } else {
-            x00.intoArray(c, co); x01.intoArray(c, co + L);
-            x10.intoArray(c, c1); x11.intoArray(c, c1 + L);
-            x20.intoArray(c, c2); x21.intoArray(c, c2 + L);
-            x30.intoArray(c, c3); x31.intoArray(c, c3 + L);
-            x40.intoArray(c, c4); x41.intoArray(c, c4 + L);
-            x50.intoArray(c, c5); x51.intoArray(c, c5 + L);
-            x60.intoArray(c, c6); x61.intoArray(c, c6 + L);
-            x70.intoArray(c, c7); x71.intoArray(c, c7 + L);
+            x00 = x00.add(FloatVector.fromArray(S, c, co)); x01 = x01.add(FloatVector.fromArray(S, c, co + L));
+            x10 = x10.add(FloatVector.fromArray(S, c, c1)); x11 = x11.add(FloatVector.fromArray(S, c, c1 + L));
+            x20 = x20.add(FloatVector.fromArray(S, c, c2)); x21 = x21.add(FloatVector.fromArray(S, c, c2 + L));
+            x30 = x30.add(FloatVector.fromArray(S, c, c3)); x31 = x31.add(FloatVector.fromArray(S, c, c3 + L));
+            x40 = x40.add(FloatVector.fromArray(S, c, c4)); x41 = x41.add(FloatVector.fromArray(S, c, c4 + L));
+            x50 = x50.add(FloatVector.fromArray(S, c, c5)); x51 = x51.add(FloatVector.fromArray(S, c, c5 + L));
+            x60 = x60.add(FloatVector.fromArray(S, c, c6)); x61 = x61.add(FloatVector.fromArray(S, c, c6 + L));
+            x70 = x70.add(FloatVector.fromArray(S, c, c7)); x71 = x71.add(FloatVector.fromArray(S, c, c7 + L));
         }
+        x00.intoArray(c, co); x01.intoArray(c, co + L);
+        x10.intoArray(c, c1); x11.intoArray(c, c1 + L);
+        x20.intoArray(c, c2); x21.intoArray(c, c2 + L);
+        x30.intoArray(c, c3); x31.intoArray(c, c3 + L);
+        x40.intoArray(c, c4); x41.intoArray(c, c4 + L);
+        x50.intoArray(c, c5); x51.intoArray(c, c5 + L);
+        x60.intoArray(c, c6); x61.intoArray(c, c6 + L);
+        x70.intoArray(c, c7); x71.intoArray(c, c7 + L);
     }
 
     /** The tile's valid (mr, nr) part transposed into C: tile (r, j) to c[co + j·ldc + r] (or added to it). */
