@@ -37,6 +37,7 @@ import org.lance4j.train.Trainer;
  * backprop of the same layers. SGD with momentum and weight decay on both sides; no clipping.
  */
 public final class StepBench {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StepBench.class);
     /** {@code cpu}: as {@link CpuPin#pin}'s (null: at one thread both sides on one CPU; −1: not pinned). */
     public record Settings(int batch, int threads, int layers, double energy, int calibrationBatches, int warmup, int rounds,
                            int stepsPerRound, long seed, Integer cpu) {
@@ -211,7 +212,8 @@ public final class StepBench {
         List<double[]> theirs = new ArrayList<>();
         for (int round = -1; round < s.rounds(); round++) {
             int steps = round < 0 ? s.warmup() : k;
-            for (Trainer t : ts) {
+            if (round < 0 && steps > 0) settleJit(ts, loader, steps);
+            else for (Trainer t : ts) {
                 if (round == 0) t.timer().reset();
                 for (int i = round < 0 ? 0 : -1; i < steps; i++) {   // i = -1: the untimed first step of a timed turn
                     if (!loader.hasNext()) loader.startEpoch();
@@ -236,6 +238,41 @@ public final class StepBench {
             rows.add(new Row(step, methods.get(i), ours, torchTimes, g.held().peakBytes(), g.macsForward() + g.macsBackward()));
         }
         return rows;
+    }
+
+    /** Most steps of each of our graphs spent waiting for the JIT compiler to go quiet. */
+    static final int JIT_SETTLE_MAX_STEPS = 200;
+    /** Steps in a row without a finished compilation that count as quiet. */
+    static final int JIT_QUIET_STEPS = 3;
+
+    /**
+     * Our side's warm-up: {@code min} steps of each graph, then more until the JIT compiler finished no compilation over
+     * {@link #JIT_QUIET_STEPS} rounds of steps in a row (at most {@link #JIT_SETTLE_MAX_STEPS}). Three steps were not enough:
+     * on two threads of a 2-vCPU guest our workers keep both CPUs busy and C2 compiled ResNet18's kernels for over 30 s
+     * ({@code -XX:+PrintCompilation}: {@code Conv2d.winogradPass}, {@code Gemm.nt}, {@code Gemm.rows8TwoVectors} compiled
+     * at 20–34 s), so a run could time steps still partly interpreted (their vector code boxed: 2–86 MB allocated per step,
+     * ResNet18's two-thread step 287–395 ms from run to run while PyTorch's stayed at 345–367).
+     */
+    private static void settleJit(Trainer[] ts, BatchLoader loader, int min) {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long last = timed ? jit.getTotalCompilationTime() : 0;
+        int quiet = 0, done = 0;
+        while (done < min || timed && quiet < JIT_QUIET_STEPS && done < JIT_SETTLE_MAX_STEPS) {
+            for (Trainer t : ts) {
+                if (!loader.hasNext()) loader.startEpoch();
+                loader.next();
+                t.step(loader.images(), 0, loader.batchShape(), loader.labels(), 0);
+            }
+            done++;
+            if (timed) {
+                long now = jit.getTotalCompilationTime();
+                quiet = now == last ? quiet + 1 : 0;
+                last = now;
+            }
+        }
+        LOG.info("warm-up: {} steps of each graph{}", done, timed ? (quiet >= JIT_QUIET_STEPS ? ", the JIT quiet for the last " + quiet
+                : ", the JIT still compiling at the cap") : " (no JIT compile-time monitoring)");
     }
 
     /**

@@ -325,7 +325,7 @@ final class BenchCommand {
         @Option(names = "--data", defaultValue = "fmnist:classes=5-9", description = "Batches to train and calibrate on (default ${DEFAULT-VALUE}).")
         String data;
 
-        @Option(names = "--warmup", defaultValue = "3", description = "Untimed steps of each side (default ${DEFAULT-VALUE}).")
+        @Option(names = "--warmup", defaultValue = "3", description = "Untimed steps of each side first; ours go on until the JIT compiler is quiet for 3 steps (default ${DEFAULT-VALUE}).")
         int warmup;
 
         @Option(names = "--rounds", defaultValue = "5", description = "Alternating rounds (default ${DEFAULT-VALUE}).")
@@ -363,7 +363,7 @@ final class BenchCommand {
                     + "torch_forward_ms,torch_backward_ms,torch_optimizer_ms,torch_total_ms,ratio,peak_backward_bytes,macs_per_step,ours_gflops\n");
             StringBuilder md = new StringBuilder("# Training step: lance4j against PyTorch\n\n");
             md.append(String.format(Locale.ROOT, "%s; seeded random weights; PyTorch %s on the CPU builds the same network from our model spec (parameter counts checked). "
-                    + "Medians of %d steps per side, %d per round in alternation, each turn after one untimed step, after %d warm-up steps. SGD lr %.2f, momentum %.1f, weight decay %.0e on both sides. "
+                    + "Medians of %d steps per side, %d per round in alternation, each turn after one untimed step, after at least %d warm-up steps (ours until the JIT compiler is quiet for 3). SGD lr %.2f, momentum %.1f, weight decay %.0e on both sides. "
                     + "Fine-tuning: BN frozen on both sides; LANCE at ε %s from %d calibration batches. Vector width %s; %s.%n%n",
                     what, "1.13 (python3-torch)", rounds * steps, steps, warmup, 0.05, 0.9, 1e-4, energy, calibrationBatches, Vec.describe(), result.pinning()));
             md.append("| step | ours | ours fwd / bwd / opt ms | ours total ms | PyTorch (bp) fwd / bwd / opt ms | PyTorch total ms | ours / PyTorch | measured peak (ours) | GMAC / step | ours GFLOPS |\n");
