@@ -216,9 +216,7 @@ public final class StepBench {
             else for (Trainer t : ts) {
                 if (round == 0) t.timer().reset();
                 for (int i = round < 0 ? 0 : -1; i < steps; i++) {   // i = -1: the untimed first step of a timed turn
-                    if (!loader.hasNext()) loader.startEpoch();
-                    loader.next();
-                    t.step(loader.images(), 0, loader.batchShape(), loader.labels(), 0);
+                    step(t, loader);
                     if (i < 0) t.timer().discardLast();
                 }
             }
@@ -240,6 +238,13 @@ public final class StepBench {
         return rows;
     }
 
+    /** One training step of {@code t} on the loader's next batch (a new epoch when it is at the end). */
+    private static void step(Trainer t, BatchLoader loader) {
+        if (!loader.hasNext()) loader.startEpoch();
+        loader.next();
+        t.step(loader.images(), 0, loader.batchShape(), loader.labels(), 0);
+    }
+
     /** Most steps of each of our graphs spent waiting for the JIT compiler to go quiet. */
     static final int JIT_SETTLE_MAX_STEPS = 200;
     /** Steps in a row without a finished compilation that count as quiet. */
@@ -259,11 +264,7 @@ public final class StepBench {
         long last = timed ? jit.getTotalCompilationTime() : 0;
         int quiet = 0, done = 0;
         while (done < min || timed && quiet < JIT_QUIET_STEPS && done < JIT_SETTLE_MAX_STEPS) {
-            for (Trainer t : ts) {
-                if (!loader.hasNext()) loader.startEpoch();
-                loader.next();
-                t.step(loader.images(), 0, loader.batchShape(), loader.labels(), 0);
-            }
+            for (Trainer t : ts) step(t, loader);
             done++;
             if (timed) {
                 long now = jit.getTotalCompilationTime();
