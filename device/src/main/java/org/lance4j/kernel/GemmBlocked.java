@@ -320,7 +320,7 @@ final class GemmBlocked {
                         for (int ir = 0; ir < mb; ir += MR) {
                             int mr = Math.min(MR, mb - ir), co = cOff + (i0 + ir) * ldc + j0 + jr;
                             if (mr == MR && nr == NR) {
-                                kernel(kb, all, ab + ir * kb, pb, bo, c, co, ldc, add);
+                                kernel(kb, all, ab + ir * kb, pb, bo, c, co, ldc, add, tile);
                             } else {
                                 kernelToTile(mr, kb, all, ab + ir * kb, pb, bo, tile);
                                 writeBack(tile, c, co, ldc, add, mr, nr);
@@ -438,12 +438,12 @@ final class GemmBlocked {
                             int mr = Math.min(MR, mb - ir);
                             int co = cOff + (i0 + ir) * ldc + j0 + jr;
                             if (!cT && mr == MR && nr == NR) {   // a full tile: straight into C, whichever way A is read
-                                if (packed) kernel(kb, pa, ir * kb, pb, bo, c, co, ldc, add);
-                                else kernelInPlace(kb, a, ai + ir * ars, ars, acs, pb, bo, c, co, ldc, add);
+                                if (packed) kernel(kb, pa, ir * kb, pb, bo, c, co, ldc, add, tile);
+                                else kernelInPlace(kb, a, ai + ir * ars, ars, acs, pb, bo, c, co, ldc, add, tile);
                                 continue;
                             }
                             if (packed) kernelToTile(mr, kb, pa, ir * kb, pb, bo, tile);
-                            else if (ir < full) kernelInPlace(kb, a, ai + ir * ars, ars, acs, pb, bo, tile, 0, NR, false);
+                            else if (ir < full) kernelInPlace(kb, a, ai + ir * ars, ars, acs, pb, bo, tile, 0, NR, false, tile);
                             else kernelToTile(mr, kb, pa, 0, pb, bo, tile);
                             if (cT) writeBackTransposed(tile, c, cOff + (j0 + jr) * ldc + i0 + ir, ldc, add, mr, nr);
                             else writeBack(tile, c, co, ldc, add, mr, nr);
@@ -608,7 +608,8 @@ final class GemmBlocked {
     /**
      * The MR × NR micro-kernel: x = Σ_p a(:, p) b(p, :) over a packed strip of A ((p, r) at ao + p·MR + r) and a
      * packed strip of B, stored from the accumulators into the (MR, NR) block of {@code c} at {@code co} with row
-     * stride {@code ldc}: C ← x, or C ← x + C when {@code add}. A full tile of the product goes straight into C; a
+     * stride {@code ldc}: C ← x, or C ← x + C when {@code add} (with eight rows through {@code tile}, see {@link #kernel8}).
+     * A full tile of the product goes straight into C; a
      * partial one (mr &lt; MR or nr &lt; NR) into the caller's {@code tile} (co 0, ldc NR, no add), whose valid part
      * {@link #writeBack} then stores, so edge elements round as interior ones do. Straight into C saves the round trip
      * through the tile, which cost as much as the loop on the short K of a thin 1 × 1 convolution (K = 16–32).
@@ -632,9 +633,14 @@ final class GemmBlocked {
      * MobileNetV2's to 0.98 (fine-tuning 1.03, within its 0.85–1.19 spread). That was for AVX2's 16 registers; with
      * AVX-512's 32 eight rows fit at 512 bits ({@link #kernel8}, {@link #rows}).
      */
-    static void kernel(int kb, float[] pa, int ao, float[] pb, int bo, float[] c, int co, int ldc, boolean add) {
-        if (MR == 8) {
-            kernel8(kb, pa, ao, pb, bo, c, co, ldc, add);
+    static void kernel(int kb, float[] pa, int ao, float[] pb, int bo, float[] c, int co, int ldc, boolean add, float[] tile) {
+        if (MR == 8) {   // eight rows store only; an add goes through the tile (kernel8 says why)
+            if (add) {
+                kernel8(kb, pa, ao, pb, bo, tile, 0, NR);
+                writeBack(tile, c, co, ldc, true, 8, NR);
+            } else {
+                kernel8(kb, pa, ao, pb, bo, c, co, ldc);
+            }
             return;
         }
         FloatVector x00 = FloatVector.zero(S), x01 = x00, x10 = x00, x11 = x00, x20 = x00, x21 = x00, x30 = x00, x31 = x00,
@@ -674,9 +680,15 @@ final class GemmBlocked {
      * the tile as {@link #kernel}. Full tiles used to go through the tile too: straight into C took nn 96 × 128 × 24 to
      * 0.84 of the time, 64 × 128 × 64 to 0.93.
      */
-    static void kernelInPlace(int kb, float[] a, int ao, int ars, int acs, float[] pb, int bo, float[] c, int co, int ldc, boolean add) {
-        if (MR == 8) {
-            kernelInPlace8(kb, a, ao, ars, acs, pb, bo, c, co, ldc, add);
+    static void kernelInPlace(int kb, float[] a, int ao, int ars, int acs, float[] pb, int bo, float[] c, int co, int ldc, boolean add,
+                              float[] tile) {
+        if (MR == 8) {   // as kernel: an add goes through the tile
+            if (add) {
+                kernelInPlace8(kb, a, ao, ars, acs, pb, bo, tile, 0, NR);
+                writeBack(tile, c, co, ldc, true, 8, NR);
+            } else {
+                kernelInPlace8(kb, a, ao, ars, acs, pb, bo, c, co, ldc);
+            }
             return;
         }
         FloatVector x00 = FloatVector.zero(S), x01 = x00, x10 = x00, x11 = x00, x20 = x00, x21 = x00, x30 = x00, x31 = x00,
@@ -718,7 +730,7 @@ final class GemmBlocked {
      */
     private static void kernelToTile(int mr, int kb, float[] pa, int ao, float[] pb, int bo, float[] tile) {
         if (MR == 8 && mr <= 4) kernel4(kb, pa, ao, pb, bo, tile);
-        else kernel(kb, pa, ao, pb, bo, tile, 0, NR, false);
+        else kernel(kb, pa, ao, pb, bo, tile, 0, NR, false, tile);
     }
 
     /** The first four rows of an eight-row packed strip into the tile's first four rows (eight accumulators). */
@@ -743,8 +755,22 @@ final class GemmBlocked {
         x30.intoArray(tile, 3 * NR); x31.intoArray(tile, 3 * NR + L);
     }
 
-    /** {@link #kernel} on eight rows: sixteen accumulators, for 32 vector registers (AVX-512, AArch64; {@link #rows}). */
-    static void kernel8(int kb, float[] pa, int ao, float[] pb, int bo, float[] c, int co, int ldc, boolean add) {
+    /**
+     * {@link #kernel} on eight rows: sixteen accumulators, for 32 vector registers (AVX-512, AArch64; {@link #rows}),
+     * stored into C (or the tile). It never adds C itself: {@link #kernel} sends an add through the tile and
+     * {@link #writeBack} (tile + C, the same bits as x + C).
+     *
+     * <p>Why: with the add in here (sixteen more loads and adds, and the accumulators merged after {@code if (add)}),
+     * C2 compiled this method or {@link #kernelInPlace8} without some of their vector intrinsics in about a third of
+     * the JVMs we started ({@code bench gemm}: 1 to 5 of 8 runs, before and after round fourteen's other changes). The
+     * compilation log showed the last stores' {@code vspecies()} compiled as a guarded virtual call instead of a trap
+     * ("missing constant: vclass" in {@code -XX:+PrintIntrinsics}), so their vectors were boxed: 135 MB allocated per
+     * pass over the bench's shapes, and the bench's median ratio fell from about 1.7 to 1.0 (0.4 when both methods
+     * failed). C2's node and trap limits did not stop it (larger node limits 1 of 8 runs; larger trap limits and no
+     * type speculation made it worse). Without the add: 10 runs of 10 compiled, at median ratios 1.71–1.77. An add
+     * now costs a store and a load of the tile per K slice (K ≤ 256 per slice).
+     */
+    static void kernel8(int kb, float[] pa, int ao, float[] pb, int bo, float[] c, int co, int ldc) {
         FloatVector x00 = FloatVector.zero(S), x01 = x00, x10 = x00, x11 = x00, x20 = x00, x21 = x00, x30 = x00, x31 = x00,
                 x40 = x00, x41 = x00, x50 = x00, x51 = x00, x60 = x00, x61 = x00, x70 = x00, x71 = x00;
         final int end = ao + kb * 8;
@@ -769,16 +795,6 @@ final class GemmBlocked {
             x70 = v.fma(b0, x70); x71 = v.fma(b1, x71);
         }
         int c1 = co + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc, c6 = c5 + ldc, c7 = c6 + ldc;
-        if (add) {
-            x00 = x00.add(FloatVector.fromArray(S, c, co)); x01 = x01.add(FloatVector.fromArray(S, c, co + L));
-            x10 = x10.add(FloatVector.fromArray(S, c, c1)); x11 = x11.add(FloatVector.fromArray(S, c, c1 + L));
-            x20 = x20.add(FloatVector.fromArray(S, c, c2)); x21 = x21.add(FloatVector.fromArray(S, c, c2 + L));
-            x30 = x30.add(FloatVector.fromArray(S, c, c3)); x31 = x31.add(FloatVector.fromArray(S, c, c3 + L));
-            x40 = x40.add(FloatVector.fromArray(S, c, c4)); x41 = x41.add(FloatVector.fromArray(S, c, c4 + L));
-            x50 = x50.add(FloatVector.fromArray(S, c, c5)); x51 = x51.add(FloatVector.fromArray(S, c, c5 + L));
-            x60 = x60.add(FloatVector.fromArray(S, c, c6)); x61 = x61.add(FloatVector.fromArray(S, c, c6 + L));
-            x70 = x70.add(FloatVector.fromArray(S, c, c7)); x71 = x71.add(FloatVector.fromArray(S, c, c7 + L));
-        }
         x00.intoArray(c, co); x01.intoArray(c, co + L);
         x10.intoArray(c, c1); x11.intoArray(c, c1 + L);
         x20.intoArray(c, c2); x21.intoArray(c, c2 + L);
@@ -789,8 +805,8 @@ final class GemmBlocked {
         x70.intoArray(c, c7); x71.intoArray(c, c7 + L);
     }
 
-    /** {@link #kernelInPlace} on eight rows. */
-    static void kernelInPlace8(int kb, float[] a, int ao, int ars, int acs, float[] pb, int bo, float[] c, int co, int ldc, boolean add) {
+    /** {@link #kernelInPlace} on eight rows, stored into C or the tile as {@link #kernel8} (no add, for the same reason). */
+    static void kernelInPlace8(int kb, float[] a, int ao, int ars, int acs, float[] pb, int bo, float[] c, int co, int ldc) {
         FloatVector x00 = FloatVector.zero(S), x01 = x00, x10 = x00, x11 = x00, x20 = x00, x21 = x00, x30 = x00, x31 = x00,
                 x40 = x00, x41 = x00, x50 = x00, x51 = x00, x60 = x00, x61 = x00, x70 = x00, x71 = x00;
         final int r0 = ao, r1 = ao + ars, r2 = r1 + ars, r3 = r2 + ars, r4 = r3 + ars, r5 = r4 + ars, r6 = r5 + ars, r7 = r6 + ars;
@@ -815,16 +831,6 @@ final class GemmBlocked {
             x70 = v.fma(b0, x70); x71 = v.fma(b1, x71);
         }
         int c1 = co + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc, c6 = c5 + ldc, c7 = c6 + ldc;
-        if (add) {
-            x00 = x00.add(FloatVector.fromArray(S, c, co)); x01 = x01.add(FloatVector.fromArray(S, c, co + L));
-            x10 = x10.add(FloatVector.fromArray(S, c, c1)); x11 = x11.add(FloatVector.fromArray(S, c, c1 + L));
-            x20 = x20.add(FloatVector.fromArray(S, c, c2)); x21 = x21.add(FloatVector.fromArray(S, c, c2 + L));
-            x30 = x30.add(FloatVector.fromArray(S, c, c3)); x31 = x31.add(FloatVector.fromArray(S, c, c3 + L));
-            x40 = x40.add(FloatVector.fromArray(S, c, c4)); x41 = x41.add(FloatVector.fromArray(S, c, c4 + L));
-            x50 = x50.add(FloatVector.fromArray(S, c, c5)); x51 = x51.add(FloatVector.fromArray(S, c, c5 + L));
-            x60 = x60.add(FloatVector.fromArray(S, c, c6)); x61 = x61.add(FloatVector.fromArray(S, c, c6 + L));
-            x70 = x70.add(FloatVector.fromArray(S, c, c7)); x71 = x71.add(FloatVector.fromArray(S, c, c7 + L));
-        }
         x00.intoArray(c, co); x01.intoArray(c, co + L);
         x10.intoArray(c, c1); x11.intoArray(c, c1 + L);
         x20.intoArray(c, c2); x21.intoArray(c, c2 + L);
