@@ -509,10 +509,23 @@ public final class Gemm {
         }
     }
 
-    /** Each thread's room for {@link #ntVector}'s eight stored accumulators. */
-    private static final ThreadLocal<float[]> NT_SUMS = ThreadLocal.withInitial(() -> new float[8 * S.length()]);
+    /** Each thread's room for {@link #ntVector}'s stored accumulators (at most sixteen vectors). */
+    private static final ThreadLocal<float[]> NT_SUMS = ThreadLocal.withInitial(() -> new float[16 * S.length()]);
 
-    /** C(M,N) (+)= A(M,K)·B(N,K)ᵀ as blocked dot products along K. */
+    /**
+     * Whether {@link #ntVector} works in 4 × 4 blocks (sixteen accumulators, four A and four B vectors loaded for sixteen
+     * fused multiply-adds) before its 2 × 4 ones: at 512 bits, where x86 has 32 vector registers. Below, it keeps 2 × 4
+     * (eight accumulators), as {@link GemmBlocked#rows()} keeps five rows there. 4 × 4 against 2 × 4 at 512 bits, both
+     * with {@link Vec#sumEachStored}: 0.79–0.89 of the time on nt 32×10×160, 16×16×256, 32×10×512 and 32×27×1024.
+     */
+    static final boolean NT_FOUR_ROWS = Vec.LANES >= 16;
+
+    /**
+     * C(M,N) (+)= A(M,K)·B(N,K)ᵀ as blocked dot products along K: each block's accumulators are stored and their lanes
+     * summed all at once by {@link Vec#sumEachStored} (a handful of vector operations per output instead of L − 1
+     * scalar additions, which took more time than the products themselves at K = 160), then the scalar tail. Every
+     * element has {@link #dot}'s bits, whichever block it falls in.
+     */
     static void ntVector(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                          float[] c, int cOff, int ldc, boolean acc) {
         final int l = S.length();
@@ -523,6 +536,21 @@ public final class Gemm {
         }
         final float[] t = NT_SUMS.get();
         int i = 0;
+        if (NT_FOUR_ROWS) {
+            for (; i + 4 <= m; i += 4) {
+                final int a0 = aOff + i * lda, c0 = cOff + i * ldc;
+                int j = 0;
+                for (; j + 4 <= n; j += 4) dots4x4(k, k1, a, a0, lda, b, bOff + j * ldb, ldb, c, c0 + j, ldc, acc, t);
+                for (; j + 2 <= n; j += 2) {
+                    dots2x2(k, k1, a, a0, lda, b, bOff + j * ldb, ldb, c, c0 + j, ldc, acc, t);
+                    dots2x2(k, k1, a, a0 + 2 * lda, lda, b, bOff + j * ldb, ldb, c, c0 + 2 * ldc + j, ldc, acc, t);
+                }
+                if (j < n) {
+                    dots2x1(k, k1, a, a0, lda, b, bOff + j * ldb, c, c0 + j, ldc, acc, t);
+                    dots2x1(k, k1, a, a0 + 2 * lda, lda, b, bOff + j * ldb, c, c0 + 2 * ldc + j, ldc, acc, t);
+                }
+            }
+        }
         for (; i + 2 <= m; i += 2) {
             final int a0 = aOff + i * lda, a1 = a0 + lda;
             final int c0 = cOff + i * ldc, c1 = c0 + ldc;
@@ -548,14 +576,8 @@ public final class Gemm {
                 // bits) — no vector crosses a call, so none can be left boxed by a sum C2 does not inline
                 x00.intoArray(t, 0); x01.intoArray(t, l); x02.intoArray(t, 2 * l); x03.intoArray(t, 3 * l);
                 x10.intoArray(t, 4 * l); x11.intoArray(t, 5 * l); x12.intoArray(t, 6 * l); x13.intoArray(t, 7 * l);
-                float s00 = Vec.sumStored(t, 0);
-                float s01 = Vec.sumStored(t, l);
-                float s02 = Vec.sumStored(t, 2 * l);
-                float s03 = Vec.sumStored(t, 3 * l);
-                float s10 = Vec.sumStored(t, 4 * l);
-                float s11 = Vec.sumStored(t, 5 * l);
-                float s12 = Vec.sumStored(t, 6 * l);
-                float s13 = Vec.sumStored(t, 7 * l);
+                Vec.sumEachStored(t, 8);
+                float s00 = t[0], s01 = t[1], s02 = t[2], s03 = t[3], s10 = t[4], s11 = t[5], s12 = t[6], s13 = t[7];
                 for (; p < k; p++) {
                     float u0 = a[a0 + p], u1 = a[a1 + p];
                     float w0 = b[b0 + p], w1 = b[b1 + p], w2 = b[b2 + p], w3 = b[b3 + p];
@@ -588,7 +610,8 @@ public final class Gemm {
     /**
      * {@link #ntVector}'s 2 × 2 block: C(i..i+1, j..j+1) (+)= the dot products of A's rows at a0, a0 + lda with B's at
      * b0, b0 + ldb over k (k1 of them in vectors), each summed exactly as {@link #dot} sums it (the same fused
-     * multiply-adds in the same order, the lanes by {@link Vec#sumStored}, then the scalar tail): the same bits.
+     * multiply-adds in the same order, the lanes by {@link Vec#sumEachStored} as {@link Vec#sumLanes} sums them, then the
+     * scalar tail): the same bits.
      */
     private static void dots2x2(int k, int k1, float[] a, int a0, int lda, float[] b, int b0, int ldb, float[] c, int c0, int ldc,
                                 boolean acc, float[] t) {
@@ -603,7 +626,8 @@ public final class Gemm {
             x01 = va0.fma(vb, x01); x11 = va1.fma(vb, x11);
         }
         x00.intoArray(t, 0); x01.intoArray(t, l); x10.intoArray(t, 2 * l); x11.intoArray(t, 3 * l);
-        float s00 = Vec.sumStored(t, 0), s01 = Vec.sumStored(t, l), s10 = Vec.sumStored(t, 2 * l), s11 = Vec.sumStored(t, 3 * l);
+        Vec.sumEachStored(t, 4);
+        float s00 = t[0], s01 = t[1], s10 = t[2], s11 = t[3];
         for (; p < k; p++) {
             float u0 = a[a0 + p], u1 = a[a1 + p], w0 = b[b0 + p], w1 = b[b1 + p];
             s00 += u0 * w0; s01 += u0 * w1; s10 += u1 * w0; s11 += u1 * w1;
@@ -612,6 +636,41 @@ public final class Gemm {
             c[c0] += s00; c[c0 + 1] += s01; c[c1] += s10; c[c1 + 1] += s11;
         } else {
             c[c0] = s00; c[c0 + 1] = s01; c[c1] = s10; c[c1 + 1] = s11;
+        }
+    }
+
+    /** {@link #ntVector}'s 4 × 4 block at a0 (A's four rows), b0 (B's four), c0: {@link #dots2x2}'s sums, sixteen at once. */
+    private static void dots4x4(int k, int k1, float[] a, int a0, int lda, float[] b, int b0, int ldb, float[] c, int c0, int ldc,
+                                boolean acc, float[] t) {
+        final int l = S.length(), a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+        FloatVector x00 = FloatVector.zero(S), x01 = x00, x02 = x00, x03 = x00, x10 = x00, x11 = x00, x12 = x00, x13 = x00;
+        FloatVector x20 = x00, x21 = x00, x22 = x00, x23 = x00, x30 = x00, x31 = x00, x32 = x00, x33 = x00;
+        int p = 0;
+        for (; p < k1; p += l) {
+            FloatVector w0 = FloatVector.fromArray(S, b, b0 + p), w1 = FloatVector.fromArray(S, b, b1 + p);
+            FloatVector w2 = FloatVector.fromArray(S, b, b2 + p), w3 = FloatVector.fromArray(S, b, b3 + p);
+            FloatVector u = FloatVector.fromArray(S, a, a0 + p);
+            x00 = u.fma(w0, x00); x01 = u.fma(w1, x01); x02 = u.fma(w2, x02); x03 = u.fma(w3, x03);
+            u = FloatVector.fromArray(S, a, a1 + p);
+            x10 = u.fma(w0, x10); x11 = u.fma(w1, x11); x12 = u.fma(w2, x12); x13 = u.fma(w3, x13);
+            u = FloatVector.fromArray(S, a, a2 + p);
+            x20 = u.fma(w0, x20); x21 = u.fma(w1, x21); x22 = u.fma(w2, x22); x23 = u.fma(w3, x23);
+            u = FloatVector.fromArray(S, a, a3 + p);
+            x30 = u.fma(w0, x30); x31 = u.fma(w1, x31); x32 = u.fma(w2, x32); x33 = u.fma(w3, x33);
+        }
+        x00.intoArray(t, 0); x01.intoArray(t, l); x02.intoArray(t, 2 * l); x03.intoArray(t, 3 * l);
+        x10.intoArray(t, 4 * l); x11.intoArray(t, 5 * l); x12.intoArray(t, 6 * l); x13.intoArray(t, 7 * l);
+        x20.intoArray(t, 8 * l); x21.intoArray(t, 9 * l); x22.intoArray(t, 10 * l); x23.intoArray(t, 11 * l);
+        x30.intoArray(t, 12 * l); x31.intoArray(t, 13 * l); x32.intoArray(t, 14 * l); x33.intoArray(t, 15 * l);
+        Vec.sumEachStored(t, 16);
+        for (int i = 0; i < 4; i++) {
+            final int ai = a0 + i * lda, ci = c0 + i * ldc;
+            for (int j = 0; j < 4; j++) {
+                final int bj = b0 + j * ldb;
+                float s = t[4 * i + j];
+                for (int q = p; q < k; q++) s += a[ai + q] * b[bj + q];
+                c[ci + j] = acc ? c[ci + j] + s : s;
+            }
         }
     }
 
@@ -627,7 +686,8 @@ public final class Gemm {
             x1 = FloatVector.fromArray(S, a, a1 + p).fma(vb, x1);
         }
         x0.intoArray(t, 0); x1.intoArray(t, l);
-        float s0 = Vec.sumStored(t, 0), s1 = Vec.sumStored(t, l);
+        Vec.sumEachStored(t, 2);
+        float s0 = t[0], s1 = t[1];
         for (; p < k; p++) {
             float w = b[b0 + p];
             s0 += a[a0 + p] * w; s1 += a[a1 + p] * w;
