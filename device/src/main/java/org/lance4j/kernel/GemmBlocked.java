@@ -38,17 +38,19 @@ final class GemmBlocked {
      * otherwise. Measured here (AVX-512, 8 against 5 rows, alternating JVMs): {@code bench gemm}'s median ratio to OpenBLAS
      * 1.60–1.61 against 1.45–1.48 and its call-weighted ratio 1.71–1.73 against 1.46–1.54 at one thread (1.02–1.03 / 1.01–1.17
      * against 0.97–0.99 / 0.99–1.05 at two); ResNet18's step 532–549 ms against 568–590, MobileNetV2's 310–317 against
-     * 319–334. Not at 128 bits, though NEON has 32 registers too: there JDK 17's C2 left some of the eight-row kernels'
-     * stores un-intrinsified ({@code VectorSupport.store} "failed to inline (intrinsic)", no reason under
-     * -XX:+PrintIntrinsics) and boxed their accumulators, and the allocation test failed in 3–4 runs of 8 (up to 4 MB per
-     * step); at 512 bits it passed every run.
+     * 319–334. Not at 128 bits, though NEON has 32 registers too. In round thirteen C2 left some of the eight-row
+     * kernels' stores un-intrinsified there and the allocation test failed in 3–4 runs of 8 (up to 4 MB per step): the
+     * failure round fourteen found at 512 bits too ({@link #kernel8}). With the add taken out of those kernels, eight rows
+     * at 128 bits passed the allocation test 6 runs of 6, but on this x86 machine they were no clear gain over five
+     * (bench gemm's time per shape, geometric mean 0.88 and 1.03 of five rows' in two runs), the tests of the path rules
+     * assume five rows there (one fails with eight), and nothing is measured on a Cortex-A53: still refused.
      */
     static int rows() {
         String v = System.getProperty("lance4j.gemm.rows");
         if (v == null) return Vec.LANES >= 16 ? 8 : 5;
         if (v.equals("8") && Vec.LANES < 16) {
             throw new IllegalArgumentException("-Dlance4j.gemm.rows=8 needs 512-bit vectors (these are " + Vec.describe()
-                    + "): at 128 bits C2 left the eight-row kernels' stores un-intrinsified in about half the runs; use 5 or leave it out");
+                    + "): below 512 bits eight rows are untested (the path rules' tests assume five) and unmeasured on NEON; use 5 or leave it out");
         }
         if (!v.equals("5") && !v.equals("8")) {
             throw new IllegalArgumentException("-Dlance4j.gemm.rows=" + v + ": use 8 (512-bit vectors) or 5, or leave it out");
