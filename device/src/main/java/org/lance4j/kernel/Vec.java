@@ -86,9 +86,14 @@ public final class Vec {
             case 16:
                 return (((v.lane(0) + v.lane(1)) + (v.lane(2) + v.lane(3))) + ((v.lane(4) + v.lane(5)) + (v.lane(6) + v.lane(7))))
                         + (((v.lane(8) + v.lane(9)) + (v.lane(10) + v.lane(11))) + ((v.lane(12) + v.lane(13)) + (v.lane(14) + v.lane(15))));
-            default:
-                return sumPairwise(v.toArray(), 0, v.length());
+            default:   // no species here has other lengths; kept exact and allocation-free all the same
+                return lanesPairwise(v, 0, v.length());
         }
+    }
+
+    /** Lanes off … off + n − 1 of v (n a power of two) summed pairwise, as {@link #sumPairwise} sums an array. */
+    private static float lanesPairwise(FloatVector v, int off, int n) {
+        return n == 1 ? v.lane(off) : lanesPairwise(v, off, n / 2) + lanesPairwise(v, off + n / 2, n / 2);
     }
 
     /**
