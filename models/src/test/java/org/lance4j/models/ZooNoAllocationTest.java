@@ -45,7 +45,8 @@ class ZooNoAllocationTest {
             for (int i = 0; i < images.length; i++) images[i] = (float) r.nextDouble(-1, 1);
             int[] labels = new int[BATCH];
             for (int i = 0; i < BATCH; i++) labels[i] = i % 10;
-            long[] ids = Arrays.copyOf(w.threadIds(), w.threadIds().length + 1);
+            long[] workers = w.threadIds();
+            long[] ids = Arrays.copyOf(workers, workers.length + 1);
             ids[ids.length - 1] = Thread.currentThread().getId();
             com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
             long[] before = new long[ids.length];
